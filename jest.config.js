@@ -1,0 +1,11 @@
+/** @type {import("jest").Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: { "^.+\\.ts$": "@swc/jest" },
+  setupFiles: ["reflect-metadata"],
+  // Integration suites start real servers and hash passwords with production argon2 parameters.
+  testTimeout: 30_000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,10 @@
+import "reflect-metadata";
+import { printSchemaFile } from "../schema-file";
+
+printSchemaFile().then(
+  (text) => process.stdout.write(text),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,74 @@
+import "reflect-metadata";
+import { parseArgs } from "node:util";
+import { createServices } from "../app";
+import { ConfigError } from "../config/config";
+import { loadConfigFromEnvironment } from "../config/load";
+import { createDataSource } from "../db/data-source";
+import { migrate } from "../db/migrate";
+import { AppError } from "../errors/app-errors";
+import { isRole, type Role } from "../users/role";
+
+const USAGE = "Usage: npm run user:add -- --email E --password P [--roles ADMIN,EDITOR] [--name N]";
+
+/**
+ * Creates a user, or sets the password and roles of an existing one, in the configured database.
+ * Safe while the server runs: it only inserts or updates rows (SQLite WAL, or MySQL).
+ */
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      email: { type: "string" },
+      password: { type: "string" },
+      roles: { type: "string", default: "USER" },
+      name: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help || !values.email || !values.password) {
+    console.error(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const roleNames = values.roles
+    .split(",")
+    .map((role) => role.trim().toUpperCase())
+    .filter(Boolean);
+  const unknown = roleNames.filter((role) => !isRole(role));
+  if (unknown.length > 0 || roleNames.length === 0) {
+    console.error(
+      `Unknown role(s): ${unknown.join(", ") || "(none given)"}. Roles: USER, EDITOR, ADMIN.`,
+    );
+    return 2;
+  }
+
+  const config = loadConfigFromEnvironment();
+  const dataSource = createDataSource(config.database);
+  await dataSource.initialize();
+  try {
+    await migrate(dataSource);
+    const { services } = createServices(config, dataSource);
+    const { user, created } = await services.users.upsert({
+      email: values.email,
+      password: values.password,
+      displayName: values.name,
+      roles: roleNames as Role[],
+    });
+    console.log(
+      `${created ? "Created" : "Updated"} ${user.email} (id ${user.id}) with roles ${user.roles.join(",")}`,
+    );
+    return 0;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof AppError || error instanceof ConfigError) console.error(error.message);
+    else if (error instanceof TypeError && "code" in error)
+      console.error(`${error.message}\n${USAGE}`);
+    else console.error("user:add failed:", error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

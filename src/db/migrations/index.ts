@@ -1,0 +1,4 @@
+import { InitialSchema1763800000000 } from "./1763800000000-initial-schema";
+
+/** Every migration, oldest first. Listed explicitly so compiled and test builds find the same set. */
+export const migrations = [InitialSchema1763800000000];

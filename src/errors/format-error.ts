@@ -1,0 +1,70 @@
+import { unwrapResolverError } from "@apollo/server/errors";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import type { Logger } from "../logger";
+import { AppError } from "./app-errors";
+import { ErrorCode } from "./error-code";
+
+/** Codes Apollo Server and graphql-js give to requests that were wrong, not to server faults. */
+const REQUEST_ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+/**
+ * Deliberate errors pass as they are; so do errors in the request itself (syntax, validation,
+ * variable types), which graphql-js and Apollo raise as chains of GraphQLErrors alone. Everything else is a
+ * fault of ours: logged in full, shown to the client as "Unexpected error.".
+ */
+export function createFormatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof AppError) return formatted;
+    const code = formatted.extensions?.code;
+    if (typeof code === "string" && REQUEST_ERROR_CODES.has(code) && raisedByGraphQL(original)) {
+      return { ...formatted, message: withoutVariableValues(formatted.message) };
+    }
+
+    logger.error({ err: original, path: formatted.path }, "unexpected error");
+    return {
+      message: "Unexpected error.",
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: ErrorCode.InternalServerError },
+    };
+  };
+}
+
+/** True when no link of the error's cause chain is a plain Error, i.e. none came from our code. */
+function raisedByGraphQL(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== undefined; depth++) {
+    if (!(current instanceof GraphQLError)) return false;
+    current = current.originalError;
+  }
+  return current === undefined;
+}
+
+const INVALID_VARIABLE = /^Variable "(\$[^"]+)" got invalid value /;
+const VARIABLE_PATH = / at "([^"]+)"; /;
+const FIELD_PROBLEM =
+  /(Field "[^"]+" (?:of required type "[^"]+" was not provided|is not defined by type "[^"]+")\.)/;
+
+/**
+ * graphql-js quotes the submitted value when a variable does not fit its type, which could put a
+ * password into an error message. Keep the variable, the path and the field named; drop values.
+ */
+export function withoutVariableValues(message: string): string {
+  const variable = INVALID_VARIABLE.exec(message);
+  if (!variable) return message;
+  const path = VARIABLE_PATH.exec(message);
+  const problem = FIELD_PROBLEM.exec(message);
+  return (
+    `Variable "${variable[1]}" got an invalid value${path ? ` at "${path[1]}"` : ""}.` +
+    (problem ? ` ${problem[1]}` : "")
+  );
+}

@@ -1,0 +1,40 @@
+import "reflect-metadata";
+import { createApp } from "./app";
+import { ConfigError } from "./config/config";
+import { loadConfigFromEnvironment } from "./config/load";
+
+async function main(): Promise<void> {
+  const config = loadConfigFromEnvironment();
+  const app = await createApp(config);
+  await app.start();
+  const running = await app.listen();
+  app.logger.info(
+    { url: `${running.url}/graphql`, database: config.database.kind, alg: config.jwt.algorithm },
+    "GraphQL API listening",
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.logger.info({ signal }, "shutting down: draining in-flight requests");
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error("Failed to start:", error);
+  }
+  process.exit(1);
+});

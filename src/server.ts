@@ -1,0 +1,96 @@
+import { ApolloServer } from "@apollo/server";
+import { expressMiddleware } from "@as-integrations/express5";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import express, { type ErrorRequestHandler, type Express } from "express";
+import type { GraphQLSchema } from "graphql";
+import type { KeyRing } from "./auth/key-ring";
+import type { RequestContext } from "./context";
+import { createFormatError } from "./errors/format-error";
+import type { Logger } from "./logger";
+
+export interface HttpAppOptions {
+  readonly schema: GraphQLSchema;
+  readonly keys: KeyRing;
+  readonly logger: Logger;
+  readonly introspection: boolean;
+  readonly landingPage: boolean;
+  readonly isReady: () => Promise<boolean>;
+  readonly createContext: (req: express.Request) => Promise<RequestContext>;
+}
+
+export const GRAPHQL_PATH = "/graphql";
+const MAX_BODY = "100kb";
+
+/** Builds the Apollo server and the HTTP app around it; listening is the caller's business. */
+export async function createHttpApp(
+  options: HttpAppOptions,
+): Promise<{ app: Express; apollo: ApolloServer<RequestContext> }> {
+  const apollo = new ApolloServer<RequestContext>({
+    schema: options.schema,
+    introspection: options.introspection,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    formatError: createFormatError(options.logger),
+    plugins: options.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    const ready = await options.isReady().catch(() => false);
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
+  });
+  app.get("/.well-known/jwks.json", (_req, res) => {
+    res.set("Cache-Control", "public, max-age=300").json(options.keys.jwks());
+  });
+
+  app.use(
+    GRAPHQL_PATH,
+    (_req, res, next) => {
+      // Responses carry tokens and personal data: never cache them anywhere.
+      res.set("Cache-Control", "no-store");
+      next();
+    },
+    express.json({ limit: MAX_BODY }),
+    expressMiddleware(apollo, { context: ({ req }) => options.createContext(req) }),
+  );
+
+  app.use((_req, res) => {
+    res
+      .status(404)
+      .json({ errors: [{ message: "Not found.", extensions: { code: "NOT_FOUND" } }] });
+  });
+  app.use(jsonErrorHandler(options.logger));
+  return { app, apollo };
+}
+
+/** Body-parser and other HTTP-level failures as JSON, never an HTML page with a stack trace. */
+function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, _next) => {
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      const tooLarge = status === 413;
+      res.status(status).json({
+        errors: [
+          {
+            message: tooLarge
+              ? "The request body is too large."
+              : "The request body is not valid JSON.",
+            extensions: { code: tooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST" },
+          },
+        ],
+      });
+      return;
+    }
+    logger.error({ err: error }, "unhandled HTTP error");
+    res.status(500).json({
+      errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }],
+    });
+  };
+}

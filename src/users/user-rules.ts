@@ -1,0 +1,69 @@
+import { isEmail } from "class-validator";
+import { BadUserInputError } from "../errors/app-errors";
+
+export const PASSWORD_MIN_LENGTH = 8;
+/** argon2 copes with long input, but nobody needs more and it bounds the hashing work. */
+export const PASSWORD_MAX_LENGTH = 128;
+const EMAIL_MAX_LENGTH = 254;
+const DISPLAY_NAME_MAX_LENGTH = 100;
+
+/** The most common passwords of at least eight characters (NIST SP 800-63B asks for a blocklist). */
+const COMMON_PASSWORDS = new Set([
+  "password",
+  "password1",
+  "password123",
+  "12345678",
+  "123456789",
+  "1234567890",
+  "qwertyui",
+  "qwerty123",
+  "qwertyuiop",
+  "11111111",
+  "00000000",
+  "iloveyou",
+  "abcdefgh",
+  "abc12345",
+  "sunshine",
+  "princess",
+  "football",
+  "baseball",
+  "welcome1",
+  "admin123",
+  "letmein1",
+  "passw0rd",
+  "trustno1",
+  "1q2w3e4r",
+  "zaq12wsx",
+  "changeme",
+]);
+
+export function normalizeEmail(email: string): string {
+  const normalized = email.trim().toLowerCase();
+  if (normalized.length > EMAIL_MAX_LENGTH || !isEmail(normalized, { require_tld: true })) {
+    throw new BadUserInputError("Enter a valid email address.", "email");
+  }
+  return normalized;
+}
+
+export function assertAcceptablePassword(password: string, field = "password"): void {
+  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+    throw new BadUserInputError(
+      `The password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long.`,
+      field,
+    );
+  }
+  if (COMMON_PASSWORDS.has(password.toLowerCase()) || new Set(password).size < 4) {
+    throw new BadUserInputError("The password is too easy to guess.", field);
+  }
+}
+
+export function normalizeDisplayName(displayName: string | null | undefined): string | null {
+  const trimmed = displayName?.trim() ?? "";
+  if (trimmed.length > DISPLAY_NAME_MAX_LENGTH) {
+    throw new BadUserInputError(
+      `The display name must be at most ${DISPLAY_NAME_MAX_LENGTH} characters.`,
+      "displayName",
+    );
+  }
+  return trimmed === "" ? null : trimmed;
+}

@@ -1,0 +1,35 @@
+import { Field, ID, ObjectType } from "type-graphql";
+import { Column, Entity, PrimaryColumn } from "typeorm";
+import { commaListTransformer, timestampColumn, uuidColumn } from "../db/column-types";
+import { Role } from "./role";
+
+@ObjectType("User")
+@Entity({ name: "users" })
+export class User {
+  @Field(() => ID)
+  @PrimaryColumn(uuidColumn("id"))
+  id!: string;
+
+  @Field(() => String)
+  @Column({ name: "email", type: "varchar", length: 254, unique: true })
+  email!: string;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: "display_name", type: "varchar", length: 100, nullable: true })
+  displayName!: string | null;
+
+  @Field(() => [Role])
+  @Column({ name: "roles", type: "varchar", length: 64, transformer: commaListTransformer })
+  roles!: Role[];
+
+  /** argon2id PHC string; never exposed through GraphQL. */
+  @Column({ name: "password_hash", type: "varchar", length: 255 })
+  passwordHash!: string;
+
+  @Field(() => Date)
+  @Column(timestampColumn("created_at"))
+  createdAt!: Date;
+
+  @Column(timestampColumn("updated_at"))
+  updatedAt!: Date;
+}

@@ -1,0 +1,58 @@
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
+import { CurrentPrincipal } from "../auth/current-principal.decorator";
+import type { Principal } from "../auth/principal";
+import type { RequestContext } from "../context";
+import { ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
+import { Task } from "../tasks/task.entity";
+import { taskPolicy } from "../tasks/task.policy";
+import { Role } from "./role";
+import { User } from "./user.entity";
+import type { UserService } from "./user.service";
+
+@Authorized()
+@Resolver(() => User)
+export class UserResolver {
+  constructor(private readonly userService: UserService) {}
+
+  @Query(() => User, { description: "The signed-in user." })
+  async me(@CurrentPrincipal() principal: Principal): Promise<User> {
+    const user = await this.userService.findById(principal.userId);
+    if (!user) throw new UnauthenticatedError();
+    return user;
+  }
+
+  @Authorized(Role.ADMIN)
+  @Query(() => [User])
+  users(): Promise<User[]> {
+    return this.userService.list();
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => User, { description: "Replaces the roles of a user." })
+  setUserRoles(
+    @Arg("userId", () => ID) userId: string,
+    @Arg("roles", () => [Role]) roles: Role[],
+  ): Promise<User> {
+    return this.userService.setRoles(userId, roles);
+  }
+
+  @FieldResolver(() => [Task])
+  tasks(
+    @Root() user: User,
+    @CurrentPrincipal() principal: Principal,
+    @Ctx() context: RequestContext,
+  ): Promise<Task[]> {
+    if (!taskPolicy.canListTasksOf(principal, user.id)) throw new ForbiddenError();
+    return context.loaders.tasksByOwner.load(user.id);
+  }
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createConnection } from "mysql2/promise";
+
+export interface TestDatabase {
+  /** A DATABASE_URL for the app. */
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+export interface DatabaseKind {
+  readonly name: "sqlite" | "mysql";
+  create(): Promise<TestDatabase>;
+}
+
+const sqlite: DatabaseKind = {
+  name: "sqlite",
+  create: () => {
+    const dir = mkdtempSync(join(tmpdir(), "gql-jwt-test-"));
+    return Promise.resolve({
+      url: `sqlite:${join(dir, "test.sqlite")}`,
+      drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+    });
+  },
+};
+
+function mysql(baseUrl: string): DatabaseKind {
+  return {
+    name: "mysql",
+    create: async () => {
+      const name = `t_${randomBytes(6).toString("hex")}`;
+      const admin = await createConnection(withoutDatabase(baseUrl));
+      try {
+        await admin.query(
+          `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+        );
+      } finally {
+        await admin.end();
+      }
+      const url = new URL(baseUrl);
+      url.pathname = `/${name}`;
+      return {
+        url: url.toString(),
+        drop: async () => {
+          const connection = await createConnection(withoutDatabase(baseUrl));
+          try {
+            await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+          } finally {
+            await connection.end();
+          }
+        },
+      };
+    },
+  };
+}
+
+function withoutDatabase(url: string): string {
+  const parsed = new URL(url.replace(/^mariadb:/, "mysql:"));
+  parsed.pathname = "/";
+  return parsed.toString();
+}
+
+/** SQLite always; MySQL (or MariaDB) too when TEST_MYSQL_URL names a server. */
+export function databaseKinds(): DatabaseKind[] {
+  const mysqlUrl = process.env.TEST_MYSQL_URL;
+  return mysqlUrl ? [sqlite, mysql(mysqlUrl)] : [sqlite];
+}

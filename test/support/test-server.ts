@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+import { createApp, type App, type RunningApp } from "../../src/app";
+import type { Clock } from "../../src/clock";
+import { loadConfig } from "../../src/config/config";
+import type { DatabaseKind, TestDatabase } from "./databases";
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: {
+    data?: T | null;
+    errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
+  };
+}
+
+export interface RequestOptions {
+  readonly token?: string;
+  readonly headers?: Record<string, string>;
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly app: App;
+  readonly database: TestDatabase;
+  readonly secret: string;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: RequestOptions,
+  ): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  readonly env?: Record<string, string>;
+  readonly clock?: Clock;
+}
+
+/** A real server on a free loopback port, over a fresh database of the given kind. */
+export async function startTestServer(
+  kind: DatabaseKind,
+  options: TestServerOptions = {},
+): Promise<TestServer> {
+  const database = await kind.create();
+  const secret = randomBytes(32).toString("base64url");
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATABASE_URL: database.url,
+    JWT_SECRET: secret,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    ...options.env,
+  });
+  const app = await createApp(config, { clock: options.clock });
+  let running: RunningApp;
+  try {
+    await app.start();
+    running = await app.listen(0, "127.0.0.1");
+  } catch (error) {
+    if (app.dataSource.isInitialized) await app.dataSource.destroy();
+    await database.drop();
+    throw error;
+  }
+  const url = running.url;
+  return {
+    url,
+    app,
+    database,
+    secret,
+    gql: (query, variables, requestOptions) => postGraphQL(url, query, variables, requestOptions),
+    close: async () => {
+      await running.close();
+      await database.drop();
+    },
+  };
+}
+
+export async function postGraphQL<T>(
+  baseUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: RequestOptions = {},
+): Promise<GraphQLResponse<T>> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    ...options.headers,
+  };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  let body: GraphQLResponse<T>["body"];
+  try {
+    body = JSON.parse(text) as GraphQLResponse<T>["body"];
+  } catch {
+    throw new Error(`Non-JSON response (HTTP ${response.status}): ${text.slice(0, 500)}`);
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+/** The `extensions.code` of the first error, or undefined when the response has none. */
+export function errorCode(response: GraphQLResponse<unknown>): unknown {
+  return response.body.errors?.[0]?.extensions?.code;
+}
