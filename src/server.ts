@@ -30,6 +30,9 @@ export async function createHttpApp(
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // main.ts owns shutdown (drain HTTP, stop Apollo, close the database); Apollo's own signal
+    // handlers would race it and leave apollo.stop() waiting forever.
+    stopOnTerminationSignals: false,
     formatError: createFormatError(options.logger),
     plugins: options.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()],
   });

@@ -95,10 +95,9 @@ function assertKeyFits(algorithm: SigningAlgorithm, key: KeyObject): void {
     }
     return;
   }
-  if (
-    key.asymmetricKeyType !== "rsa" &&
-    !(algorithm === "PS256" && key.asymmetricKeyType === "rsa-pss")
-  ) {
+  // RSA-PSS-only keys (OID id-RSASSA-PSS) cannot be published as a JWK; PS256 signs with an
+  // ordinary RSA key, so that is what every RSA algorithm takes.
+  if (key.asymmetricKeyType !== "rsa") {
     throw new KeyConfigError(`${algorithm} needs an RSA key`);
   }
   if ((details.modulusLength ?? 0) < 2048) {

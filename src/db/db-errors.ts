@@ -5,7 +5,9 @@ const UNAVAILABLE_CODES = new Set([
   "ECONNRESET",
   "ETIMEDOUT",
   "EHOSTUNREACH",
+  "ENETUNREACH",
   "ENOTFOUND",
+  "EAI_AGAIN",
   "EPIPE",
   "PROTOCOL_CONNECTION_LOST",
   "PROTOCOL_SEQUENCE_TIMEOUT",
@@ -33,8 +35,20 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (code !== undefined && (UNAVAILABLE_CODES.has(code) || code.startsWith("SQLITE_IOERR"))) {
     return true;
   }
+  // mysql2 marks errors that kill a connection as fatal; some of them (a command on a connection
+  // already closed) carry no code at all.
+  const driverError: unknown = error instanceof QueryFailedError ? error.driverError : error;
+  if (
+    driverError &&
+    typeof driverError === "object" &&
+    (driverError as { fatal?: unknown }).fatal === true
+  ) {
+    return true;
+  }
   const message = error instanceof Error ? error.message : "";
-  return /pool is closed|connection is closed|database connection is not open/i.test(message);
+  return /pool is closed|connection is closed|closed state|database connection is not open/i.test(
+    message,
+  );
 }
 
 export function isUniqueViolation(error: unknown): boolean {

@@ -46,7 +46,9 @@ export function normalizeEmail(email: string): string {
 }
 
 export function assertAcceptablePassword(password: string, field = "password"): void {
-  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+  // Characters are code points (NIST SP 800-63B), not UTF-16 units: an emoji counts once.
+  const length = [...password].length;
+  if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
     throw new BadUserInputError(
       `The password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long.`,
       field,
