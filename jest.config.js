@@ -5,6 +5,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": "@swc/jest" },
   setupFiles: ["reflect-metadata"],
+  globalSetup: "<rootDir>/test/support/global-setup.ts",
   // Integration suites start real servers and hash passwords with production argon2 parameters.
   testTimeout: 30_000,
   maxWorkers: 2,

@@ -34,6 +34,8 @@ export interface TestServer {
 export interface TestServerOptions {
   readonly env?: Record<string, string>;
   readonly clock?: Clock;
+  /** Rewrites the database URL the app connects to (for example, through a TcpProxy). */
+  readonly databaseUrl?: (url: string) => string;
 }
 
 /** A real server on a free loopback port, over a fresh database of the given kind. */
@@ -45,7 +47,7 @@ export async function startTestServer(
   const secret = randomBytes(32).toString("base64url");
   const config = loadConfig({
     NODE_ENV: "test",
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
     JWT_SECRET: secret,
     HOST: "127.0.0.1",
     PORT: "0",

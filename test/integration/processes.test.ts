@@ -1,0 +1,162 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { databaseKinds } from "../support/databases";
+import { LOGIN, ME } from "../support/documents";
+import { DEFAULT_PASSWORD, uniqueEmail } from "../support/factories";
+import {
+  cleanEnv,
+  MAIN_JS,
+  PROJECT_ROOT,
+  run,
+  startServerProcess,
+  USER_ADD_JS,
+} from "../support/processes";
+import { postGraphQL } from "../support/test-server";
+
+interface Tokens {
+  accessToken: string;
+  user: { roles: string[] };
+}
+
+describe("starting with no configuration", () => {
+  let cwd: string;
+
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), "gql-jwt-start-"));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it("serves on an embedded SQLite database with a development secret kept across restarts", async () => {
+    const first = await startServerProcess(cwd, cleanEnv());
+    let token: string;
+    try {
+      const email = uniqueEmail();
+      const registered = await postGraphQL<{ register: Tokens }>(
+        first.url,
+        `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { roles } } }`,
+        { input: { email, password: DEFAULT_PASSWORD } },
+      );
+      token = registered.body.data!.register.accessToken;
+      expect((await postGraphQL(first.url, ME, {}, { token })).body.errors).toBeUndefined();
+    } finally {
+      expect(await first.stop("SIGTERM")).toBe(0);
+    }
+
+    expect(existsSync(join(cwd, "data", "app.sqlite"))).toBe(true);
+    const secretFile = join(cwd, "data", "jwt-secret");
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    expect(statSync(join(cwd, "data")).mode & 0o077).toBe(0);
+    const secret = readFileSync(secretFile, "utf8");
+
+    const second = await startServerProcess(cwd, cleanEnv());
+    try {
+      expect(readFileSync(secretFile, "utf8")).toBe(secret);
+      const me = await postGraphQL(second.url, ME, {}, { token });
+      expect(me.status).toBe(200);
+      expect(me.body.errors).toBeUndefined();
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it.each([
+    ["no JWT_SECRET", {}],
+    ["a JWT_SECRET under 32 bytes", { JWT_SECRET: "too-short-secret" }],
+    ["a JWT_SECRET of few distinct characters", { JWT_SECRET: "ab".repeat(32) }],
+  ])("refuses to start in production with %s, and generates nothing", async (_name, env) => {
+    const result = await run(process.execPath, [MAIN_JS], {
+      cwd,
+      env: cleanEnv({ NODE_ENV: "production", PORT: "0", ...env }),
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain("JWT_SECRET");
+    expect(existsSync(join(cwd, "data", "jwt-secret"))).toBe(false);
+    if ("JWT_SECRET" in env) expect(result.output).not.toContain(env.JWT_SECRET);
+  });
+
+  it("reports every bad variable at once", async () => {
+    const result = await run(process.execPath, [MAIN_JS], {
+      cwd,
+      env: cleanEnv({
+        PORT: "http",
+        JWT_ALG: "none",
+        ACCESS_TOKEN_TTL: "soon",
+        DATABASE_URL: "postgres://x",
+      }),
+    });
+    expect(result.code).toBe(1);
+    for (const name of ["PORT", "JWT_ALG", "ACCESS_TOKEN_TTL", "DATABASE_URL"])
+      expect(result.output).toContain(name);
+  });
+});
+
+describe.each(databaseKinds())("npm run user:add ($name)", (kind) => {
+  // The first call goes through npm, which compiles the project first.
+  jest.setTimeout(120_000);
+  it("creates a user and later sets their roles, while the server runs", async () => {
+    const database = await kind.create();
+    const cwd = mkdtempSync(join(tmpdir(), "gql-jwt-cli-"));
+    const env = cleanEnv({
+      DATABASE_URL: database.url,
+      JWT_SECRET: "a".repeat(8) + "bcdefghijklmnopqrstuvwxyz0123456789",
+    });
+    const server = await startServerProcess(cwd, env);
+    try {
+      const email = uniqueEmail("admin");
+      const added = await run(
+        "npm",
+        [
+          "run",
+          "--silent",
+          "--prefix",
+          PROJECT_ROOT,
+          "user:add",
+          "--",
+          "--email",
+          email,
+          "--password",
+          DEFAULT_PASSWORD,
+          "--roles",
+          "ADMIN,EDITOR",
+        ],
+        { cwd, env },
+      );
+      expect(added.output).toContain(`Created ${email}`);
+      expect(added.code).toBe(0);
+      expect(added.output).not.toContain(DEFAULT_PASSWORD);
+
+      const login = () =>
+        postGraphQL<{ login: Tokens }>(
+          server.url,
+          LOGIN.replace("user { id email roles }", "user { roles }"),
+          {
+            input: { email, password: DEFAULT_PASSWORD },
+          },
+        );
+      expect((await login()).body.data?.login.user.roles).toEqual(["EDITOR", "ADMIN"]);
+
+      // The npm script is proven above; the compiled script it runs is enough from here on.
+      const updated = await run(
+        process.execPath,
+        [USER_ADD_JS, "--email", email, "--password", DEFAULT_PASSWORD, "--roles", "USER"],
+        { cwd, env },
+      );
+      expect(updated.code).toBe(0);
+      expect(updated.output).toContain(`Updated ${email}`);
+      expect((await login()).body.data?.login.user.roles).toEqual(["USER"]);
+
+      const refused = await run(
+        process.execPath,
+        [USER_ADD_JS, "--email", email, "--password", DEFAULT_PASSWORD, "--roles", "ROOT"],
+        { cwd, env },
+      );
+      expect(refused.code).not.toBe(0);
+      expect(refused.output).toContain("Unknown role");
+    } finally {
+      expect(await server.stop("SIGTERM")).toBe(0);
+      rmSync(cwd, { recursive: true, force: true });
+      await database.drop();
+    }
+  });
+});
