@@ -1,0 +1,304 @@
+import {
+  createHash,
+  createPublicKey,
+  generateKeyPair,
+  type JsonWebKey,
+  type KeyObject,
+} from "node:crypto";
+import { promisify } from "node:util";
+import { KeyConfigError, KeyRing } from "../../../src/auth/key-ring";
+import type { AppConfig, SigningAlgorithm } from "../../../src/config/config";
+
+const generate = promisify(generateKeyPair);
+
+interface PemPair {
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+const pem = ({ privateKey, publicKey }: { privateKey: KeyObject; publicKey: KeyObject }) => ({
+  privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+});
+
+const SECRET = Buffer.from("key-ring-test-secret-0123456789-abcdefghij");
+const OTHER_SECRET = Buffer.from("another-secret-for-the-key-ring-9876543210");
+/** Members of a JWK that hold private key material (RFC 7518 §6.2.2, §6.3.2, §6.4). */
+const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+function jwtConfig(overrides: Partial<AppConfig["jwt"]>): AppConfig["jwt"] {
+  return {
+    algorithm: "HS256",
+    issuer: "issuer",
+    audience: "audience",
+    clockToleranceSeconds: 0,
+    ...overrides,
+  };
+}
+
+const ring = (algorithm: SigningAlgorithm, keys: PemPair, kid?: string) =>
+  KeyRing.fromConfig(jwtConfig({ algorithm, ...keys, kid }));
+
+function keyConfigErrorOf(build: () => unknown): KeyConfigError {
+  try {
+    build();
+  } catch (error) {
+    expect(error).toBeInstanceOf(KeyConfigError);
+    return error as KeyConfigError;
+  }
+  throw new Error("expected a KeyConfigError");
+}
+
+/** RFC 7638 §3, written out independently of the code under test. */
+function rfc7638Thumbprint(jwk: JsonWebKey): string {
+  const json =
+    jwk.kty === "EC"
+      ? `{"crv":"${jwk.crv}","kty":"EC","x":"${jwk.x}","y":"${jwk.y}"}`
+      : `{"e":"${jwk.e}","kty":"RSA","n":"${jwk.n}"}`;
+  return createHash("sha256").update(json, "utf8").digest("base64url");
+}
+
+let rsa: PemPair;
+let otherRsa: PemPair;
+let rsa1024: PemPair;
+let rsaPss: PemPair;
+let p256: PemPair;
+let otherP256: PemPair;
+let p384: PemPair;
+let secp256k1: PemPair;
+let ed25519: PemPair;
+
+beforeAll(async () => {
+  [rsa, otherRsa, rsa1024, rsaPss, p256, otherP256, p384, secp256k1, ed25519] = (
+    await Promise.all([
+      generate("rsa", { modulusLength: 2048 }),
+      generate("rsa", { modulusLength: 2048 }),
+      generate("rsa", { modulusLength: 1024 }),
+      generate("rsa-pss", {
+        modulusLength: 2048,
+        hashAlgorithm: "sha256",
+        mgf1HashAlgorithm: "sha256",
+      }),
+      generate("ec", { namedCurve: "P-256" }),
+      generate("ec", { namedCurve: "P-256" }),
+      generate("ec", { namedCurve: "P-384" }),
+      generate("ec", { namedCurve: "secp256k1" }),
+      generate("ed25519"),
+    ])
+  ).map(pem);
+});
+
+describe("KeyRing with an HMAC secret", () => {
+  it("derives the same kid from the same secret", () => {
+    const a = KeyRing.fromConfig(jwtConfig({ secret: SECRET }));
+    const b = KeyRing.fromConfig(jwtConfig({ secret: Buffer.from(SECRET) }));
+    expect(a.signing.kid).toBe(b.signing.kid);
+  });
+
+  it("derives different kids from different secrets", () => {
+    const a = KeyRing.fromConfig(jwtConfig({ secret: SECRET }));
+    const b = KeyRing.fromConfig(jwtConfig({ secret: OTHER_SECRET }));
+    expect(a.signing.kid).not.toBe(b.signing.kid);
+  });
+
+  it("derives a short base64url kid that does not contain the secret", () => {
+    const { kid } = KeyRing.fromConfig(jwtConfig({ secret: SECRET })).signing;
+    expect(kid).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    for (const encoding of ["utf8", "hex", "base64url"] as const) {
+      expect(SECRET.toString(encoding)).not.toContain(kid);
+      expect(kid).not.toContain(SECRET.toString(encoding).slice(0, 8));
+    }
+  });
+
+  it("signs and verifies with the configured HS algorithm under one kid", () => {
+    const keys = KeyRing.fromConfig(jwtConfig({ algorithm: "HS512", secret: SECRET }));
+    expect(keys.signing.algorithm).toBe("HS512");
+    expect(keys.signing.key.type).toBe("secret");
+    expect(keys.signing.key.export()).toEqual(SECRET);
+    const verification = keys.find(keys.signing.kid);
+    expect(verification?.algorithm).toBe("HS512");
+    expect(verification?.publicJwk).toBeUndefined();
+  });
+
+  it("uses JWT_KID instead of the derived kid", () => {
+    const derived = KeyRing.fromConfig(jwtConfig({ secret: SECRET })).signing.kid;
+    const keys = KeyRing.fromConfig(jwtConfig({ secret: SECRET, kid: "2030-01" }));
+    expect(keys.signing.kid).toBe("2030-01");
+    expect(keys.find("2030-01")?.algorithm).toBe("HS256");
+    expect(keys.find(derived)).toBeUndefined();
+  });
+
+  it("finds nothing under an unknown kid", () => {
+    const keys = KeyRing.fromConfig(jwtConfig({ secret: SECRET }));
+    expect(keys.find("someone-else")).toBeUndefined();
+    expect(keys.find("")).toBeUndefined();
+    expect(keys.find("__proto__")).toBeUndefined();
+  });
+
+  it("publishes no keys", () => {
+    expect(KeyRing.fromConfig(jwtConfig({ secret: SECRET })).jwks()).toEqual({ keys: [] });
+  });
+
+  it("refuses to build without a secret", () => {
+    expect(keyConfigErrorOf(() => KeyRing.fromConfig(jwtConfig({}))).message).toBe(
+      "HS256 needs JWT_SECRET",
+    );
+  });
+});
+
+describe("KeyRing with an RSA key pair", () => {
+  it("publishes only the public RSA members, with kid, alg and use", () => {
+    const keys = ring("RS256", rsa);
+    const expected = createPublicKey(rsa.publicKeyPem).export({ format: "jwk" });
+    expect(keys.jwks()).toEqual({
+      keys: [
+        { kty: "RSA", n: expected.n, e: "AQAB", kid: keys.signing.kid, alg: "RS256", use: "sig" },
+      ],
+    });
+  });
+
+  it("publishes no private member even when JWT_PUBLIC_KEY holds the private key", () => {
+    const keys = ring("RS256", {
+      privateKeyPem: rsa.privateKeyPem,
+      publicKeyPem: rsa.privateKeyPem,
+    });
+    const [published] = keys.jwks().keys;
+    expect(Object.keys(published).sort()).toEqual(["alg", "e", "kid", "kty", "n", "use"]);
+    for (const member of PRIVATE_MEMBERS) expect(published).not.toHaveProperty(member);
+  });
+
+  it("signs with the private key and verifies with the public key only", () => {
+    const keys = ring("RS256", rsa);
+    expect(keys.signing.key.type).toBe("private");
+    expect(keys.find(keys.signing.kid)?.key.type).toBe("public");
+  });
+
+  it("derives the kid as the RFC 7638 thumbprint of the public key", () => {
+    const keys = ring("RS256", rsa);
+    const jwk = createPublicKey(rsa.publicKeyPem).export({ format: "jwk" });
+    expect(keys.signing.kid).toBe(rfc7638Thumbprint(jwk));
+  });
+
+  it("derives a stable kid for the same key and a different one for another key", () => {
+    expect(ring("RS256", rsa).signing.kid).toBe(ring("RS256", rsa).signing.kid);
+    expect(ring("RS256", rsa).signing.kid).not.toBe(ring("RS256", otherRsa).signing.kid);
+  });
+
+  it("uses JWT_KID in the ring and in the published key", () => {
+    const keys = ring("PS256", rsa, "rsa-2030");
+    expect(keys.signing.kid).toBe("rsa-2030");
+    expect(keys.find("rsa-2030")?.algorithm).toBe("PS256");
+    expect(keys.jwks().keys[0]).toMatchObject({ kid: "rsa-2030", alg: "PS256" });
+  });
+
+  it("refuses a private and a public key that are not a pair", () => {
+    const error = keyConfigErrorOf(() =>
+      ring("RS256", { privateKeyPem: rsa.privateKeyPem, publicKeyPem: otherRsa.publicKeyPem }),
+    );
+    expect(error.message).toBe("JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are not a key pair");
+  });
+
+  it.each(["RS256", "PS256"] as const)("refuses an RSA key under 2048 bits for %s", (alg) => {
+    expect(keyConfigErrorOf(() => ring(alg, rsa1024)).message).toBe(
+      `${alg} needs an RSA key of at least 2048 bits`,
+    );
+  });
+
+  it.each([
+    ["an EC key", () => p256],
+    ["an Ed25519 key", () => ed25519],
+    ["an RSA-PSS key", () => rsaPss],
+  ])("refuses %s for RS256", (_name, keys) => {
+    expect(keyConfigErrorOf(() => ring("RS256", keys())).message).toBe("RS256 needs an RSA key");
+  });
+
+  it("refuses an RSA-PSS-only key for PS256, which could not be published as a JWK", () => {
+    expect(keyConfigErrorOf(() => ring("PS256", rsaPss)).message).toBe("PS256 needs an RSA key");
+  });
+
+  it("refuses a private key whose public half fits but which does not itself fit", () => {
+    const error = keyConfigErrorOf(() =>
+      ring("RS256", { privateKeyPem: p256.privateKeyPem, publicKeyPem: rsa.publicKeyPem }),
+    );
+    expect(error.message).toBe("RS256 needs an RSA key");
+  });
+
+  it("refuses text that is not a PEM key, naming the variable", () => {
+    expect(
+      keyConfigErrorOf(() => ring("RS256", { ...rsa, privateKeyPem: "-----BEGIN nonsense" }))
+        .message,
+    ).toBe("JWT_PRIVATE_KEY is not a valid PEM key");
+    expect(
+      keyConfigErrorOf(() => ring("RS256", { ...rsa, publicKeyPem: "-----BEGIN nonsense" }))
+        .message,
+    ).toBe("JWT_PUBLIC_KEY is not a valid PEM key");
+  });
+
+  it("refuses a public key given as JWT_PRIVATE_KEY", () => {
+    const error = keyConfigErrorOf(() =>
+      ring("RS256", { privateKeyPem: rsa.publicKeyPem, publicKeyPem: rsa.publicKeyPem }),
+    );
+    expect(error.message).toBe("JWT_PRIVATE_KEY is not a valid PEM key");
+  });
+
+  it("refuses to build without both keys", () => {
+    const error = keyConfigErrorOf(() =>
+      KeyRing.fromConfig(jwtConfig({ algorithm: "RS256", privateKeyPem: rsa.privateKeyPem })),
+    );
+    expect(error.message).toBe("RS256 needs JWT_PRIVATE_KEY and JWT_PUBLIC_KEY");
+  });
+});
+
+describe("KeyRing with an EC key pair", () => {
+  it("publishes only the public P-256 members, with kid, alg and use", () => {
+    const keys = ring("ES256", p256);
+    const expected = createPublicKey(p256.publicKeyPem).export({ format: "jwk" });
+    expect(keys.jwks()).toEqual({
+      keys: [
+        {
+          kty: "EC",
+          crv: "P-256",
+          x: expected.x,
+          y: expected.y,
+          kid: keys.signing.kid,
+          alg: "ES256",
+          use: "sig",
+        },
+      ],
+    });
+  });
+
+  it("publishes no private member even when JWT_PUBLIC_KEY holds the private key", () => {
+    const keys = ring("ES256", {
+      privateKeyPem: p256.privateKeyPem,
+      publicKeyPem: p256.privateKeyPem,
+    });
+    const [published] = keys.jwks().keys;
+    for (const member of PRIVATE_MEMBERS) expect(published).not.toHaveProperty(member);
+    expect(published).toHaveProperty("x");
+  });
+
+  it("derives the kid as the RFC 7638 thumbprint of the public key", () => {
+    const jwk = createPublicKey(p256.publicKeyPem).export({ format: "jwk" });
+    expect(ring("ES256", p256).signing.kid).toBe(rfc7638Thumbprint(jwk));
+    expect(ring("ES256", p256).signing.kid).not.toBe(ring("ES256", otherP256).signing.kid);
+  });
+
+  it("refuses a private and a public key that are not a pair", () => {
+    const error = keyConfigErrorOf(() =>
+      ring("ES256", { privateKeyPem: p256.privateKeyPem, publicKeyPem: otherP256.publicKeyPem }),
+    );
+    expect(error.message).toBe("JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are not a key pair");
+  });
+
+  it.each([
+    ["a P-384 key", () => p384],
+    ["a secp256k1 key", () => secp256k1],
+    ["an RSA key", () => rsa],
+    ["an Ed25519 key", () => ed25519],
+  ])("refuses %s for ES256", (_name, keys) => {
+    expect(keyConfigErrorOf(() => ring("ES256", keys())).message).toBe(
+      "ES256 needs an EC key on the P-256 curve",
+    );
+  });
+});

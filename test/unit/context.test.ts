@@ -1,0 +1,110 @@
+import { KeyRing } from "../../src/auth/key-ring";
+import type { Principal } from "../../src/auth/principal";
+import { TokenService } from "../../src/auth/token.service";
+import { authenticate } from "../../src/context";
+import { InvalidTokenError } from "../../src/errors/app-errors";
+import { Role } from "../../src/users/role";
+import { frozenClock } from "../support/frozen-clock";
+
+const USER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e";
+const SESSION_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+
+const tokens = new TokenService(
+  KeyRing.fromConfig({
+    algorithm: "HS256",
+    secret: Buffer.from("context-test-secret-0123456789-abcdefghijkl"),
+    issuer: "issuer",
+    audience: "audience",
+    clockToleranceSeconds: 0,
+  }),
+  { issuer: "issuer", audience: "audience", accessTokenTtlSeconds: 900, clockToleranceSeconds: 0 },
+  frozenClock(),
+);
+const { token, tokenId } = tokens.issueAccessToken(
+  { userId: USER_ID, roles: [Role.USER] },
+  SESSION_ID,
+);
+
+/** A TokenService stand-in that records what it was asked to verify. */
+function recordingTokens() {
+  const seen: string[] = [];
+  const stub = {
+    verifyAccessToken(presented: string): Principal {
+      seen.push(presented);
+      return {
+        userId: USER_ID,
+        sessionId: SESSION_ID,
+        tokenId: "t",
+        roles: [],
+        issuedAt: 0,
+        expiresAt: 1,
+      };
+    },
+  };
+  return { seen, tokens: stub as unknown as TokenService };
+}
+
+function refusal(authorization: string): InvalidTokenError {
+  try {
+    authenticate({ authorization }, tokens);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidTokenError);
+    return error as InvalidTokenError;
+  }
+  throw new Error(`expected ${JSON.stringify(authorization)} to be refused`);
+}
+
+describe("authenticate", () => {
+  it("returns null, verifying nothing, when there is no Authorization header", () => {
+    const recording = recordingTokens();
+    expect(authenticate({ cookie: "refresh=abc" }, recording.tokens)).toBeNull();
+    expect(recording.seen).toEqual([]);
+  });
+
+  it("returns the principal of a valid bearer token", () => {
+    expect(authenticate({ authorization: `Bearer ${token}` }, tokens)).toEqual({
+      userId: USER_ID,
+      sessionId: SESSION_ID,
+      tokenId,
+      roles: ["USER"],
+      issuedAt: expect.any(Number),
+      expiresAt: expect.any(Number),
+    });
+  });
+
+  it.each(["bearer", "BEARER", "BeArEr"])("accepts the scheme name written %s", (scheme) => {
+    expect(authenticate({ authorization: `${scheme} ${token}` }, tokens)?.tokenId).toBe(tokenId);
+  });
+
+  it("hands the token alone, without scheme or surrounding spaces, to the token service", () => {
+    const recording = recordingTokens();
+    authenticate({ authorization: "Bearer   abc.def.ghi  " }, recording.tokens);
+    expect(recording.seen).toEqual(["abc.def.ghi"]);
+  });
+
+  it.each([
+    ["another scheme", `Basic ${Buffer.from("user:pass").toString("base64")}`],
+    ["a bare token without a scheme", "abc.def.ghi"],
+    ["an empty Bearer", "Bearer "],
+    ["the scheme alone", "Bearer"],
+    ["an empty header", ""],
+    ["two tokens", "Bearer abc.def.ghi jkl.mno.pqr"],
+    ["characters outside RFC 6750's b64token", "Bearer abc.def.g!i"],
+    ["the scheme glued to the token", `Bearer${token}`],
+  ])("refuses %s with a 401 invalid_token error", (_name, authorization) => {
+    const error = refusal(authorization);
+    expect(error.message).toBe("The access token is invalid.");
+    expect(error.extensions.code).toBe("UNAUTHENTICATED");
+    expect(error.extensions.http).toEqual({
+      status: 401,
+      headers: new Map([["www-authenticate", 'Bearer error="invalid_token"']]),
+    });
+  });
+
+  it("passes on the token service's refusal of a bad token", () => {
+    const signatureStart = token.lastIndexOf(".") + 1;
+    const flipped = token[signatureStart] === "A" ? "B" : "A";
+    const forged = `${token.slice(0, signatureStart)}${flipped}${token.slice(signatureStart + 1)}`;
+    expect(refusal(`Bearer ${forged}`).message).toBe("The access token is invalid.");
+  });
+});

@@ -1,0 +1,41 @@
+import type { ResolverData } from "type-graphql";
+import { QueryFailedError } from "typeorm";
+import { ServiceUnavailableError } from "../../../src/errors/app-errors";
+import { databaseErrorsMiddleware } from "../../../src/errors/database-errors.middleware";
+
+const action = {} as ResolverData;
+
+const connectionRefused = () =>
+  Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:3306"), {
+    code: "ECONNREFUSED",
+    errno: -111,
+    fatal: true,
+  });
+
+describe("databaseErrorsMiddleware", () => {
+  it("returns what the resolver returned", async () => {
+    await expect(databaseErrorsMiddleware(action, () => Promise.resolve(42))).resolves.toBe(42);
+  });
+
+  it("turns an unreachable database into SERVICE_UNAVAILABLE", async () => {
+    const outcome = databaseErrorsMiddleware(action, () => Promise.reject(connectionRefused()));
+    await expect(outcome).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(outcome).rejects.toMatchObject({
+      message: "The service is temporarily unavailable.",
+      extensions: { code: "SERVICE_UNAVAILABLE" },
+    });
+  });
+
+  it("turns a query that failed on a lost connection into SERVICE_UNAVAILABLE", async () => {
+    const lost = Object.assign(new Error("Connection lost"), { code: "PROTOCOL_CONNECTION_LOST" });
+    const failure = new QueryFailedError("SELECT 1", [], lost);
+    await expect(
+      databaseErrorsMiddleware(action, () => Promise.reject(failure)),
+    ).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+
+  it("rethrows any other error as it is", async () => {
+    const bug = new TypeError("x is undefined");
+    await expect(databaseErrorsMiddleware(action, () => Promise.reject(bug))).rejects.toBe(bug);
+  });
+});
