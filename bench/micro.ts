@@ -1,0 +1,199 @@
+import { createSecretKey, generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import jwt from "jsonwebtoken";
+import { KeyRing } from "../src/auth/key-ring";
+import { TokenService } from "../src/auth/token.service";
+import { epochSeconds, systemClock } from "../src/clock";
+import type { AppConfig, SigningAlgorithm } from "../src/config/config";
+import { Role } from "../src/users/role";
+import { fixed, printTable } from "./table";
+
+export interface MicroOptions {
+  /** Timed iterations per case, unless maxMillis runs out first. */
+  readonly iterations: number;
+  readonly warmupIterations: number;
+  /** Upper bound on the timed loop, so slow cases (RS256 signing) stay short. */
+  readonly maxMillis: number;
+}
+
+interface Measurement {
+  readonly name: string;
+  readonly iterations: number;
+  readonly millis: number;
+}
+
+const ISSUER = "graphql-jwt-api";
+const AUDIENCE = "graphql-jwt-api";
+// Reading the clock on every iteration would add its own cost to sub-10µs operations.
+const CLOCK_CHECK_EVERY = 64;
+
+function measure(name: string, operation: () => unknown, options: MicroOptions): Measurement {
+  const warmupDeadline = performance.now() + options.maxMillis / 4;
+  for (let i = 0; i < options.warmupIterations; i++) {
+    operation();
+    if (i % CLOCK_CHECK_EVERY === 0 && performance.now() > warmupDeadline) break;
+  }
+  const start = performance.now();
+  const deadline = start + options.maxMillis;
+  let iterations = 0;
+  while (iterations < options.iterations) {
+    operation();
+    iterations++;
+    if (iterations % CLOCK_CHECK_EVERY === 0 && performance.now() > deadline) break;
+  }
+  return { name, iterations, millis: performance.now() - start };
+}
+
+/** The claims and header TokenService puts in every access token. */
+function typicalAccessToken(kid: string) {
+  const now = epochSeconds(systemClock.now());
+  const payload = {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: randomUUID(),
+    iat: now,
+    exp: now + 15 * 60,
+    jti: randomUUID(),
+    sid: randomUUID(),
+    roles: [Role.USER],
+  };
+  const header = { alg: "HS256" as const, typ: "at+jwt", kid };
+  return { payload, header };
+}
+
+function tokenService(jwtConfig: AppConfig["jwt"]): TokenService {
+  return new TokenService(
+    KeyRing.fromConfig(jwtConfig),
+    {
+      issuer: jwtConfig.issuer,
+      audience: jwtConfig.audience,
+      accessTokenTtlSeconds: 15 * 60,
+      clockToleranceSeconds: jwtConfig.clockToleranceSeconds,
+    },
+    systemClock,
+  );
+}
+
+function asymmetricConfig(algorithm: SigningAlgorithm): AppConfig["jwt"] {
+  const publicKeyEncoding = { type: "spki", format: "pem" } as const;
+  const privateKeyEncoding = { type: "pkcs8", format: "pem" } as const;
+  const pair =
+    algorithm === "ES256"
+      ? generateKeyPairSync("ec", {
+          namedCurve: "prime256v1",
+          publicKeyEncoding,
+          privateKeyEncoding,
+        })
+      : generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding, privateKeyEncoding });
+  return {
+    algorithm,
+    privateKeyPem: pair.privateKey,
+    publicKeyPem: pair.publicKey,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    clockToleranceSeconds: 5,
+  };
+}
+
+/** Fails loudly if a case under measurement does not do what it claims, e.g. rejects the token. */
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`token micro-benchmark: ${what}`);
+}
+
+export function runTokenMicroBenchmark(options: MicroOptions): void {
+  const secretText = randomBytes(48).toString("base64url");
+  const secretKey = createSecretKey(Buffer.from(secretText, "utf8"));
+  const { payload, header } = typicalAccessToken("bench-kid");
+  const signOptions: jwt.SignOptions = { algorithm: "HS256", header };
+  const verifyOptions: jwt.VerifyOptions = {
+    algorithms: ["HS256"],
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    clockTolerance: 5,
+  };
+  const token = jwt.sign(payload, secretKey, signOptions);
+  check(jwt.sign(payload, secretText, signOptions) === token, "string and KeyObject disagree");
+  check(
+    (jwt.verify(token, secretText, verifyOptions) as jwt.JwtPayload).sub === payload.sub,
+    "verify with a string secret failed",
+  );
+
+  const results: Measurement[] = [
+    measure(
+      "jsonwebtoken sign HS256, string secret",
+      () => jwt.sign(payload, secretText, signOptions),
+      options,
+    ),
+    measure(
+      "jsonwebtoken sign HS256, KeyObject",
+      () => jwt.sign(payload, secretKey, signOptions),
+      options,
+    ),
+    measure(
+      "jsonwebtoken verify HS256, string secret",
+      () => jwt.verify(token, secretText, verifyOptions),
+      options,
+    ),
+    measure(
+      "jsonwebtoken verify HS256, KeyObject",
+      () => jwt.verify(token, secretKey, verifyOptions),
+      options,
+    ),
+  ];
+
+  const configs: AppConfig["jwt"][] = [
+    {
+      algorithm: "HS256",
+      secret: Buffer.from(secretText, "utf8"),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      clockToleranceSeconds: 5,
+    },
+    asymmetricConfig("RS256"),
+    asymmetricConfig("ES256"),
+  ];
+  for (const config of configs) {
+    const service = tokenService(config);
+    const subject = { userId: randomUUID(), roles: [Role.USER] };
+    const sessionId = randomUUID();
+    const issued = service.issueAccessToken(subject, sessionId).token;
+    check(
+      service.verifyAccessToken(issued).userId === subject.userId,
+      `TokenService rejected its own ${config.algorithm} token`,
+    );
+    results.push(
+      measure(
+        `TokenService.issueAccessToken ${config.algorithm}`,
+        () => service.issueAccessToken(subject, sessionId),
+        options,
+      ),
+      measure(
+        `TokenService.verifyAccessToken ${config.algorithm}`,
+        () => service.verifyAccessToken(issued),
+        options,
+      ),
+    );
+  }
+
+  printTable(
+    `Token micro-benchmark (in-process, ${options.warmupIterations} warm-up, up to ${options.iterations} timed iterations or ${options.maxMillis} ms each)`,
+    ["case", "iterations", "ops/s", "µs/op"],
+    results.map(({ name, iterations, millis }) => [
+      name,
+      String(iterations),
+      fixed((iterations * 1000) / millis, 0),
+      fixed((millis * 1000) / iterations, 2),
+    ]),
+  );
+  const perOp = (name: string) => {
+    const found = results.find((result) => result.name === name);
+    return found ? found.millis / found.iterations : Number.NaN;
+  };
+  const speedUp = (operation: "sign" | "verify") =>
+    fixed(
+      perOp(`jsonwebtoken ${operation} HS256, string secret`) /
+        perOp(`jsonwebtoken ${operation} HS256, KeyObject`),
+      1,
+    );
+  console.log(`KeyObject vs string secret: sign ×${speedUp("sign")}, verify ×${speedUp("verify")}`);
+}

@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const HOST = "127.0.0.1";
+/** Enough of the child's output to explain a failed start without holding all of it. */
+const OUTPUT_TAIL_CHARS = 16_384;
+const READY_POLL_MILLIS = 100;
+const STOP_GRACE_MILLIS = 5_000;
+
+/** A port nobody listens on right now; the child binds it a moment later. */
+export async function findFreePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, HOST);
+  await once(server, "listening");
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no TCP port assigned");
+  return address.port;
+}
+
+export interface ServerLaunch {
+  readonly mainScript: string;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly port: number;
+}
+
+/** The API server as a child process: started at construction, stopped by `stop`. */
+export class ServerProcess {
+  readonly url: string;
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<void>;
+  private tail = "";
+  private exitedYet = false;
+
+  constructor(launch: ServerLaunch) {
+    this.url = `http://${HOST}:${launch.port}`;
+    this.child = spawn(process.execPath, [launch.mainScript], {
+      cwd: launch.cwd,
+      env: launch.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (chunk: Buffer) => {
+      this.tail = (this.tail + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
+    };
+    this.child.stdout?.on("data", keep);
+    this.child.stderr?.on("data", keep);
+    this.exited = new Promise((resolve) => {
+      const done = () => {
+        this.exitedYet = true;
+        resolve();
+      };
+      this.child.once("exit", done);
+      // A spawn failure emits only "error", never "exit".
+      this.child.once("error", (error) => {
+        keep(Buffer.from(`spawn failed: ${error.message}\n`));
+        done();
+      });
+    });
+  }
+
+  get running(): boolean {
+    return !this.exitedYet;
+  }
+
+  /** The last lines the server printed, for error reports. */
+  output(): string {
+    return this.tail;
+  }
+
+  /** Polls /readyz until it answers 200; fails if the child exits or the time runs out. */
+  async waitUntilReady(timeoutMillis: number): Promise<void> {
+    const deadline = Date.now() + timeoutMillis;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error("the server exited before it became ready");
+      try {
+        const response = await fetch(`${this.url}/readyz`, {
+          signal: AbortSignal.timeout(Math.min(2_000, Math.max(1, deadline - Date.now()))),
+        });
+        await response.arrayBuffer();
+        if (response.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(READY_POLL_MILLIS);
+    }
+    throw new Error(`the server was not ready within ${timeoutMillis} ms`);
+  }
+
+  /** SIGTERM lets the server drain; SIGKILL follows if it does not exit in time. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill("SIGTERM");
+    if (await this.exitsWithin(STOP_GRACE_MILLIS)) return;
+    this.child.kill("SIGKILL");
+    await this.exitsWithin(STOP_GRACE_MILLIS);
+  }
+
+  /** For process "exit" handlers, which cannot wait. */
+  killNow(): void {
+    if (this.running) this.child.kill("SIGKILL");
+  }
+
+  private async exitsWithin(millis: number): Promise<boolean> {
+    const timer = sleep(millis, false, { ref: false });
+    return Promise.race([this.exited.then(() => true), timer]);
+  }
+}
