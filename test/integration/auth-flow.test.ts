@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { Argon2PasswordHasher } from "../../src/auth/password-hasher";
 import { Session } from "../../src/auth/session.entity";
 import { databaseKinds } from "../support/databases";
 import { LOGIN, ME, REGISTER } from "../support/documents";
@@ -115,6 +116,24 @@ describe.each(databaseKinds())("register and login ($name)", (kind) => {
           extensions: { code: "UNAUTHENTICATED" },
         }),
       ]);
+    }
+  });
+
+  it("verifies a password hash even for an unknown email, so timing does not reveal accounts", async () => {
+    const hasher = new Argon2PasswordHasher();
+    const verify = jest.spyOn(hasher, "verify");
+    const spied = await startTestServer(kind, { hasher });
+    try {
+      verify.mockClear(); // start-up warms the dummy hash with a verification of its own
+      const response = await spied.gql(LOGIN, {
+        input: { email: uniqueEmail(), password: "guess number one" },
+      });
+      expect(errorCode(response)).toBe("UNAUTHENTICATED");
+      expect(verify).toHaveBeenCalledTimes(1);
+      expect(verify).toHaveBeenCalledWith(null, "guess number one");
+      await expect(verify.mock.results[0].value).resolves.toBe(false);
+    } finally {
+      await spied.close();
     }
   });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createApp, type App, type RunningApp } from "../../src/app";
+import type { PasswordHasher } from "../../src/auth/password-hasher";
 import type { Clock } from "../../src/clock";
 import { loadConfig } from "../../src/config/config";
 import type { DatabaseKind, TestDatabase } from "./databases";
@@ -34,6 +35,7 @@ export interface TestServer {
 export interface TestServerOptions {
   readonly env?: Record<string, string>;
   readonly clock?: Clock;
+  readonly hasher?: PasswordHasher;
   /** Rewrites the database URL the app connects to (for example, through a TcpProxy). */
   readonly databaseUrl?: (url: string) => string;
 }
@@ -53,7 +55,7 @@ export async function startTestServer(
     PORT: "0",
     ...options.env,
   });
-  const app = await createApp(config, { clock: options.clock });
+  const app = await createApp(config, { clock: options.clock, hasher: options.hasher });
   let running: RunningApp;
   try {
     await app.start();
