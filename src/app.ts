@@ -5,19 +5,23 @@ import { AuthResolver } from "./auth/auth.resolver";
 import { AuthService } from "./auth/auth.service";
 import { KeyRing } from "./auth/key-ring";
 import { Argon2PasswordHasher, type PasswordHasher } from "./auth/password-hasher";
-import { Session } from "./auth/session.entity";
+import { DatabaseRevocationStore } from "./auth/database-revocation-store";
 import { SessionService } from "./auth/session.service";
 import { TokenService } from "./auth/token.service";
 import { type Clock, systemClock } from "./clock";
 import type { AppConfig } from "./config/config";
 import { ResolverContainer } from "./container";
-import { authenticate, type RequestContext } from "./context";
+import type { Request, Response } from "express";
+import { SessionResolver } from "./auth/session.resolver";
+import { authenticate, RefreshCookie, type RequestContext } from "./context";
 import { createDataSource } from "./db/data-source";
 import { migrate } from "./db/migrate";
 import { createLoaders } from "./loaders";
 import { createLogger, type Logger } from "./logger";
 import { buildAppSchema } from "./schema";
-import { createHttpApp } from "./server";
+import { createHttpApp, GRAPHQL_PATH } from "./server";
+
+const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 import { Task } from "./tasks/task.entity";
 import { TaskResolver } from "./tasks/task.resolver";
 import { TaskService } from "./tasks/task.service";
@@ -44,17 +48,26 @@ export interface Services {
 export function createServices(
   config: AppConfig,
   dataSource: DataSource,
-  overrides: AppOverrides = {},
+  overrides: AppOverrides & { logger: Logger },
 ) {
   const clock = overrides.clock ?? systemClock;
   const hasher = overrides.hasher ?? new Argon2PasswordHasher();
   const keys = KeyRing.fromConfig(config.jwt);
-  const users = new UserService(dataSource.getRepository(User), hasher, clock);
-  const sessions = new SessionService(
-    dataSource.getRepository(Session),
+  const revocations = new DatabaseRevocationStore(
+    dataSource,
+    {
+      ...config.revocation,
+      retentionSeconds: config.accessTokenTtlSeconds + config.jwt.clockToleranceSeconds,
+    },
     clock,
-    config.refreshTokenTtlSeconds,
+    overrides.logger,
   );
+  const users = new UserService(dataSource.getRepository(User), hasher, clock, revocations);
+  const sessions = new SessionService(dataSource, revocations, clock, {
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+    sessionMaxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
+  });
   const tokens = new TokenService(
     keys,
     {
@@ -65,10 +78,10 @@ export function createServices(
     },
     clock,
   );
-  const auth = new AuthService(users, sessions, tokens, config.refreshTokenTtlSeconds);
+  const auth = new AuthService(users, sessions, tokens, hasher, clock);
   const tasks = new TaskService(dataSource.getRepository(Task), clock);
   const services: Services = { users, sessions, tokens, auth, tasks };
-  return { services, keys, hasher };
+  return { services, keys, hasher, revocations };
 }
 
 export interface RunningApp {
@@ -84,21 +97,25 @@ export interface RunningApp {
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}) {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const dataSource = overrides.dataSource ?? createDataSource(config.database);
-  const { services, keys, hasher } = createServices(config, dataSource, overrides);
+  const { services, keys, hasher, revocations } = createServices(config, dataSource, {
+    ...overrides,
+    logger,
+  });
 
   const container = new ResolverContainer()
     .register(AuthResolver, new AuthResolver(services.auth))
     .register(UserResolver, new UserResolver(services.users))
-    .register(TaskResolver, new TaskResolver(services.tasks));
+    .register(TaskResolver, new TaskResolver(services.tasks))
+    .register(SessionResolver, new SessionResolver(services.sessions));
   const schema = await buildAppSchema(container);
 
-  const createContext = (req: {
-    headers: import("node:http").IncomingHttpHeaders;
-  }): Promise<RequestContext> =>
+  const cookieOptions = { secure: config.env === "production", path: GRAPHQL_PATH };
+  const createContext = (req: Request, res: Response): Promise<RequestContext> =>
     Promise.resolve({
-      principal: authenticate(req.headers, services.tokens),
+      principal: authenticate(req.headers, services.tokens, revocations),
       userAgent: req.headers["user-agent"] ?? null,
       loaders: createLoaders(services.users, services.tasks),
+      refreshCookie: new RefreshCookie(req.headers.cookie, res, cookieOptions),
     });
 
   const { app, apollo } = await createHttpApp({
@@ -115,10 +132,23 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     },
   });
 
+  let purgeTimer: NodeJS.Timeout | undefined;
+  async function purge(): Promise<void> {
+    const revocationRows = await revocations.purgeExpired();
+    // A day past expiry, so `sessions` never forgets a session a client may still present.
+    const sessionRows = await services.sessions.purgeExpired(24 * 3600);
+    if (revocationRows + sessionRows > 0) logger.info({ revocationRows, sessionRows }, "purged");
+  }
+
   async function start(): Promise<void> {
     if (!dataSource.isInitialized) await dataSource.initialize();
     await migrate(dataSource);
+    await revocations.start();
     if (hasher instanceof Argon2PasswordHasher) await hasher.warmUp();
+    purgeTimer = setInterval(() => {
+      purge().catch((error: unknown) => logger.warn({ err: error }, "purge failed"));
+    }, PURGE_INTERVAL_MS);
+    purgeTimer.unref();
   }
 
   async function listen(port = config.port, host = config.host): Promise<RunningApp> {
@@ -137,12 +167,14 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
           server.closeIdleConnections();
         });
         await apollo.stop();
+        clearInterval(purgeTimer);
+        await revocations.stop();
         if (dataSource.isInitialized) await dataSource.destroy();
       },
     };
   }
 
-  return { config, logger, dataSource, services, keys, start, listen };
+  return { config, logger, dataSource, services, keys, revocations, start, listen, purge };
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>;

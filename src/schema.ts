@@ -4,10 +4,11 @@ import { buildSchema, type ContainerType } from "type-graphql";
 import { authChecker } from "./auth/auth.checker";
 import { AuthResolver } from "./auth/auth.resolver";
 import { databaseErrorsMiddleware } from "./errors/database-errors.middleware";
+import { SessionResolver } from "./auth/session.resolver";
 import { TaskResolver } from "./tasks/task.resolver";
 import { UserResolver } from "./users/user.resolver";
 
-export const resolvers = [AuthResolver, UserResolver, TaskResolver] as const;
+export const resolvers = [AuthResolver, UserResolver, TaskResolver, SessionResolver] as const;
 
 /** Resolver instances come from the composition root; building the schema alone needs none. */
 const noContainer: ContainerType = {

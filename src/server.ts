@@ -15,7 +15,7 @@ export interface HttpAppOptions {
   readonly introspection: boolean;
   readonly landingPage: boolean;
   readonly isReady: () => Promise<boolean>;
-  readonly createContext: (req: express.Request) => Promise<RequestContext>;
+  readonly createContext: (req: express.Request, res: express.Response) => Promise<RequestContext>;
 }
 
 export const GRAPHQL_PATH = "/graphql";
@@ -61,7 +61,7 @@ export async function createHttpApp(
       next();
     },
     express.json({ limit: MAX_BODY }),
-    expressMiddleware(apollo, { context: ({ req }) => options.createContext(req) }),
+    expressMiddleware(apollo, { context: ({ req, res }) => options.createContext(req, res) }),
   );
 
   app.use((_req, res) => {

@@ -1,13 +1,20 @@
-import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, Mutation, Resolver } from "type-graphql";
 import type { RequestContext } from "../context";
 import type { AuthResult, AuthService } from "./auth.service";
 import { AuthPayload, LoginInput, RegisterInput } from "./auth.types";
+import { CurrentPrincipal } from "./current-principal.decorator";
+import type { Principal } from "./principal";
 
-function toPayload(result: AuthResult): AuthPayload {
+/** Hands the tokens to the client: in the payload, and the refresh token as its cookie too. */
+function deliver(result: AuthResult, context: RequestContext): AuthPayload {
+  context.refreshCookie.set(result.refreshToken, result.refreshExpiresIn);
   return Object.assign(new AuthPayload(), { ...result, tokenType: "Bearer" });
 }
 
-/** The public entry points: no `@Authorized()` here by design (see PUBLIC_OPERATIONS). */
+/**
+ * Sign-in and token lifecycle. No class-level `@Authorized()`: register, login, refresh and
+ * logout must work without an access token (see PUBLIC_OPERATIONS); the rest is guarded.
+ */
 @Resolver()
 export class AuthResolver {
   constructor(private readonly auth: AuthService) {}
@@ -19,7 +26,7 @@ export class AuthResolver {
     @Arg("input", () => RegisterInput) input: RegisterInput,
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
-    return toPayload(await this.auth.register(input, { userAgent: context.userAgent }));
+    return deliver(await this.auth.register(input, { userAgent: context.userAgent }), context);
   }
 
   @Mutation(() => AuthPayload)
@@ -27,11 +34,49 @@ export class AuthResolver {
     @Arg("input", () => LoginInput) input: LoginInput,
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
-    return toPayload(
-      await this.auth.login(input.email, input.password, { userAgent: context.userAgent }),
-    );
+    const result = await this.auth.login(input.email, input.password, {
+      userAgent: context.userAgent,
+    });
+    return deliver(result, context);
+  }
+
+  @Mutation(() => AuthPayload, {
+    description:
+      "Exchanges a refresh token (the argument, or else the refresh cookie) for new tokens. Single use.",
+  })
+  async refresh(
+    @Arg("refreshToken", () => String, { nullable: true }) refreshToken: string | null,
+    @Ctx() context: RequestContext,
+  ): Promise<AuthPayload> {
+    const token = refreshToken ?? context.refreshCookie.read();
+    return deliver(await this.auth.refresh(token, { userAgent: context.userAgent }), context);
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      "Ends the current session (of the bearer token, or of the refresh token or cookie); everywhere: all of the user's sessions.",
+  })
+  async logout(
+    @Arg("refreshToken", () => String, { nullable: true }) refreshToken: string | null,
+    @Arg("everywhere", () => Boolean, { defaultValue: false }) everywhere: boolean,
+    @Ctx() context: RequestContext,
+  ): Promise<boolean> {
+    const token = refreshToken ?? context.refreshCookie.read();
+    const done = await this.auth.logout(context.principal, token, everywhere);
+    context.refreshCookie.clear();
+    return done;
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: "Also ends every other session of the user." })
+  changePassword(
+    @Arg("currentPassword", () => String) currentPassword: string,
+    @Arg("newPassword", () => String) newPassword: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<boolean> {
+    return this.auth.changePassword(principal, currentPassword, newPassword);
   }
 }
 
 /** Operations any anonymous caller may run; the deny-by-default test allows exactly these. */
-export const PUBLIC_OPERATIONS: readonly string[] = ["register", "login", "refresh"];
+export const PUBLIC_OPERATIONS: readonly string[] = ["register", "login", "refresh", "logout"];

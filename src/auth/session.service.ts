@@ -1,7 +1,19 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
-import type { Repository } from "typeorm";
+import { randomUUID } from "node:crypto";
+import { type DataSource, In, IsNull, LessThan, MoreThan, type Repository } from "typeorm";
 import type { Clock } from "../clock";
-import type { Session } from "./session.entity";
+import { ForbiddenError, NotFoundError } from "../errors/app-errors";
+import { parseId } from "../ids";
+import type { Principal } from "./principal";
+import type { DatabaseRevocationStore } from "./database-revocation-store";
+import {
+  firstRefreshToken,
+  hashRefreshToken,
+  isAuthentic,
+  newRotationKey,
+  parseRefreshToken,
+  successorOf,
+} from "./refresh-token";
+import { Session, type SessionEndReason } from "./session.entity";
 
 export interface OpenedSession {
   readonly session: Session;
@@ -9,39 +21,213 @@ export interface OpenedSession {
   readonly refreshToken: string;
 }
 
+export interface SessionSettings {
+  readonly refreshTokenTtlSeconds: number;
+  readonly refreshReuseGraceSeconds: number;
+  readonly sessionMaxLifetimeSeconds: number;
+}
+
+export type RotationResult =
+  | { readonly ok: true; readonly session: Session; readonly refreshToken: string }
+  | {
+      readonly ok: false;
+      readonly reason: "invalid" | "expired" | "revoked" | "reuse-detected";
+      readonly session?: Session;
+    };
+
 const USER_AGENT_MAX_LENGTH = 512;
 
-/** 256 random bits; a SHA-256 of so much entropy needs no salt or slow hash to be safe at rest. */
-export function newRefreshToken(): { token: string; hash: string } {
-  const token = randomBytes(32).toString("base64url");
-  return { token, hash: hashRefreshToken(token) };
-}
-
-export function hashRefreshToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
-
+/** Sessions and their refresh tokens: opening, rotation with reuse detection, revocation. */
 export class SessionService {
+  private readonly sessions: Repository<Session>;
+
   constructor(
-    private readonly sessions: Repository<Session>,
+    private readonly dataSource: DataSource,
+    private readonly revocations: DatabaseRevocationStore,
     private readonly clock: Clock,
-    private readonly refreshTokenTtlSeconds: number,
-  ) {}
+    private readonly settings: SessionSettings,
+  ) {
+    this.sessions = dataSource.getRepository(Session);
+  }
 
   async open(userId: string, userAgent: string | null): Promise<OpenedSession> {
     const now = this.clock.now();
-    const { token, hash } = newRefreshToken();
+    const id = randomUUID();
+    const rotationKey = newRotationKey();
+    const refreshToken = firstRefreshToken(rotationKey, id);
+    const absoluteExpiresAt = this.after(now, this.settings.sessionMaxLifetimeSeconds);
     const session = this.sessions.create({
-      id: randomUUID(),
+      id,
       userId,
-      refreshTokenHash: hash,
-      userAgent: userAgent ? userAgent.slice(0, USER_AGENT_MAX_LENGTH) : null,
+      refreshTokenHash: hashRefreshToken(refreshToken),
+      previousTokenHash: null,
+      rotatedAt: null,
+      rotationKey,
+      userAgent: truncateUserAgent(userAgent),
       createdAt: now,
       lastUsedAt: now,
-      expiresAt: new Date(now.getTime() + this.refreshTokenTtlSeconds * 1000),
+      expiresAt: minDate(this.after(now, this.settings.refreshTokenTtlSeconds), absoluteExpiresAt),
+      absoluteExpiresAt,
       revokedAt: null,
+      revokedReason: null,
     });
     await this.sessions.insert(session);
-    return { session, refreshToken: token };
+    return { session, refreshToken };
   }
+
+  /**
+   * Exchanges a refresh token for its successor. The swap is one conditional UPDATE, so of many
+   * concurrent requests exactly one rotates; the others, within the grace period, get the same
+   * successor (it is derived, not random). A used token presented after that revokes the session.
+   */
+  async rotate(refreshToken: string, userAgent: string | null): Promise<RotationResult> {
+    const parsed = parseRefreshToken(refreshToken);
+    if (!parsed) return { ok: false, reason: "invalid" };
+    let session = await this.sessions.findOneBy({ id: parsed.sessionId });
+    if (!session || !isAuthentic(session.rotationKey, parsed))
+      return { ok: false, reason: "invalid" };
+    if (session.revokedAt) return { ok: false, reason: "revoked", session };
+
+    const now = this.clock.now();
+    const presented = hashRefreshToken(refreshToken);
+    const successor = successorOf(session.rotationKey, parsed);
+    const successorHash = hashRefreshToken(successor);
+
+    if (session.refreshTokenHash === presented) {
+      if (session.expiresAt <= now) return { ok: false, reason: "expired", session };
+      const expiresAt = minDate(
+        this.after(now, this.settings.refreshTokenTtlSeconds),
+        session.absoluteExpiresAt ?? session.expiresAt,
+      );
+      const result = await this.sessions.update(
+        { id: session.id, refreshTokenHash: presented, revokedAt: IsNull() },
+        {
+          refreshTokenHash: successorHash,
+          previousTokenHash: presented,
+          rotatedAt: now,
+          lastUsedAt: now,
+          expiresAt,
+          ...(userAgent ? { userAgent: truncateUserAgent(userAgent) } : {}),
+        },
+      );
+      if (result.affected === 1) {
+        Object.assign(session, {
+          refreshTokenHash: successorHash,
+          previousTokenHash: presented,
+          rotatedAt: now,
+          expiresAt,
+        });
+        return { ok: true, session, refreshToken: successor };
+      }
+      // Another request rotated it first: judge this one as a repeat of that token.
+      session = await this.sessions.findOneByOrFail({ id: session.id });
+      if (session.revokedAt) return { ok: false, reason: "revoked", session };
+    }
+
+    const withinGrace =
+      session.previousTokenHash === presented &&
+      session.refreshTokenHash === successorHash &&
+      session.rotatedAt !== null &&
+      now.getTime() - session.rotatedAt.getTime() <= this.settings.refreshReuseGraceSeconds * 1000;
+    if (withinGrace && session.expiresAt > now) {
+      return { ok: true, session, refreshToken: successor };
+    }
+
+    await this.revoke([session.id], "reuse-detected");
+    return { ok: false, reason: "reuse-detected", session };
+  }
+
+  /** The session a refresh token belongs to, if the token is current (used by logout). */
+  async findByRefreshToken(refreshToken: string): Promise<Session | null> {
+    const parsed = parseRefreshToken(refreshToken);
+    if (!parsed) return null;
+    const session = await this.sessions.findOneBy({ id: parsed.sessionId });
+    if (!session || !isAuthentic(session.rotationKey, parsed)) return null;
+    const presented = hashRefreshToken(refreshToken);
+    return session.refreshTokenHash === presented || session.previousTokenHash === presented
+      ? session
+      : null;
+  }
+
+  findById(id: string): Promise<Session | null> {
+    return this.sessions.findOneBy({ id });
+  }
+
+  /** The user's sessions that can still be refreshed, newest first. */
+  listLive(userId: string): Promise<Session[]> {
+    return this.sessions.find({
+      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) },
+      order: { createdAt: "DESC", id: "ASC" },
+    });
+  }
+
+  /**
+   * Ends sessions: they refresh no more, and their access tokens are refused by every instance
+   * within the revocation store's staleness bound (at once on this one). Returns how many ended.
+   */
+  async revoke(sessionIds: readonly string[], reason: SessionEndReason): Promise<number> {
+    if (sessionIds.length === 0) return 0;
+    const now = this.clock.now();
+    const ended = await this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(Session);
+      const live = await repository.find({
+        select: { id: true },
+        where: { id: In([...sessionIds]), revokedAt: IsNull() },
+      });
+      const ids = live.map((session) => session.id);
+      if (ids.length === 0) return ids;
+      await repository.update(
+        { id: In(ids), revokedAt: IsNull() },
+        { revokedAt: now, revokedReason: reason },
+      );
+      await this.revocations.writeSessionRevocations(manager, ids);
+      return ids;
+    });
+    this.revocations.applyLocally({ sessionIds: ended });
+    return ended.length;
+  }
+
+  /** Ends one of the caller's own sessions. */
+  async revokeOwn(principal: Principal, sessionId: string): Promise<boolean> {
+    const session = await this.sessions.findOneBy({ id: parseId(sessionId) });
+    if (!session) throw new NotFoundError("No such session.");
+    if (session.userId !== principal.userId) throw new ForbiddenError();
+    await this.revoke([session.id], "revoked");
+    return true;
+  }
+
+  /** Every live session of a user, except perhaps one (the caller's own). */
+  async revokeAllOf(
+    userId: string,
+    reason: SessionEndReason,
+    exceptSessionId?: string,
+  ): Promise<number> {
+    const sessions = await this.sessions.find({
+      select: { id: true },
+      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) },
+    });
+    return this.revoke(
+      sessions.map((session) => session.id).filter((id) => id !== exceptSessionId),
+      reason,
+    );
+  }
+
+  /** Deletes sessions that ended long enough ago that no token of theirs can still be used. */
+  async purgeExpired(olderThanSeconds: number): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - olderThanSeconds * 1000);
+    const result = await this.sessions.delete({ expiresAt: LessThan(cutoff) });
+    return result.affected ?? 0;
+  }
+
+  private after(date: Date, seconds: number): Date {
+    return new Date(date.getTime() + seconds * 1000);
+  }
+}
+
+function minDate(a: Date, b: Date): Date {
+  return a <= b ? a : b;
+}
+
+function truncateUserAgent(userAgent: string | null): string | null {
+  return userAgent ? userAgent.slice(0, USER_AGENT_MAX_LENGTH) : null;
 }

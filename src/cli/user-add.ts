@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { createServices } from "../app";
+import { createLogger } from "../logger";
 import { ConfigError } from "../config/config";
 import { loadConfigFromEnvironment } from "../config/load";
 import { createDataSource } from "../db/data-source";
@@ -46,7 +47,7 @@ async function main(): Promise<number> {
   await dataSource.initialize();
   try {
     await migrate(dataSource);
-    const { services } = createServices(config, dataSource);
+    const { services } = createServices(config, dataSource, { logger: createLogger("warn") });
     const { user, created } = await services.users.upsert({
       email: values.email,
       password: values.password,

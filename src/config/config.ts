@@ -28,6 +28,12 @@ export interface AppConfig {
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly refreshReuseGraceSeconds: number;
+  /** No refresh keeps a session alive past this, counted from sign-in. */
+  readonly sessionMaxLifetimeSeconds: number;
+  readonly revocation: {
+    readonly pollIntervalMs: number;
+    readonly maxStalenessMs: number;
+  };
   readonly introspection: boolean;
   readonly logLevel: string;
   readonly dataDir: string;
@@ -136,6 +142,9 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     accessTokenTtlSeconds: duration("ACCESS_TOKEN_TTL", "15m", 1, DAY),
     refreshTokenTtlSeconds: duration("REFRESH_TOKEN_TTL", "7d", 60, 365 * DAY),
     refreshReuseGraceSeconds: duration("REFRESH_REUSE_GRACE", "10s", 0, 60),
+    sessionMaxLifetimeSeconds: duration("SESSION_MAX_LIFETIME", "30d", 60, 5 * 365 * DAY),
+    // The contract: a revocation on one instance is honoured by all within one second.
+    revocation: { pollIntervalMs: 250, maxStalenessMs: 1_000 },
     introspection: parseBoolean(
       value("GRAPHQL_INTROSPECTION"),
       !production,

@@ -1,13 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DataSource, type DataSourceOptions } from "typeorm";
+import { Revocation } from "../auth/revocation.entity";
 import { Session } from "../auth/session.entity";
 import { Task } from "../tasks/task.entity";
 import { User } from "../users/user.entity";
 import type { DatabaseConfig } from "../config/config";
 import { migrations } from "./migrations";
 
-export const entities = [User, Session, Task];
+export const entities = [User, Session, Task, Revocation];
 
 /**
  * The one place that turns DATABASE_URL into TypeORM options. Schema changes go through

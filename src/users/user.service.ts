@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { In, type Repository } from "typeorm";
+import { type EntityManager, In, type Repository } from "typeorm";
 import type { PasswordHasher } from "../auth/password-hasher";
 import type { Clock } from "../clock";
 import { isUniqueViolation } from "../db/db-errors";
@@ -16,11 +16,18 @@ export interface NewUser {
   roles?: readonly Role[];
 }
 
+/** Told of role changes, so outstanding access tokens stop carrying removed roles. */
+export interface RoleChangeLog {
+  writeRoles(manager: EntityManager, userId: string, roles: readonly Role[]): Promise<void>;
+  applyLocally(change: { roles: { userId: string; roles: readonly Role[] } }): void;
+}
+
 export class UserService {
   constructor(
     private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
+    private readonly roleChanges: RoleChangeLog,
   ) {}
 
   /** Creates an account. A taken email gets the same error as any other refusal to register. */
@@ -78,7 +85,7 @@ export class UserService {
     const wanted = normalizeRoles(roles);
     if (wanted.length === 0)
       throw new BadUserInputError("A user needs at least one role.", "roles");
-    return this.users.manager.transaction(async (manager) => {
+    const updated = await this.users.manager.transaction(async (manager) => {
       const repository = manager.getRepository<User>(this.users.target);
       const user = await repository.findOneBy({ id });
       if (!user) throw new NotFoundError("No such user.");
@@ -94,8 +101,20 @@ export class UserService {
       user.roles = wanted;
       user.updatedAt = this.clock.now();
       await repository.save(user);
+      await this.roleChanges.writeRoles(manager, user.id, wanted);
       return user;
     });
+    this.roleChanges.applyLocally({ roles: { userId: updated.id, roles: updated.roles } });
+    return updated;
+  }
+
+  async setPassword(user: User, password: string): Promise<void> {
+    user.passwordHash = await this.hasher.hash(password);
+    user.updatedAt = this.clock.now();
+    await this.users.update(
+      { id: user.id },
+      { passwordHash: user.passwordHash, updatedAt: user.updatedAt },
+    );
   }
 
   /** For `npm run user:add`: creates the user, or sets the password and roles of an existing one. */
@@ -113,7 +132,10 @@ export class UserService {
     if (input.displayName !== undefined)
       existing.displayName = normalizeDisplayName(input.displayName);
     existing.updatedAt = this.clock.now();
-    await this.users.save(existing);
+    await this.users.manager.transaction(async (manager) => {
+      await manager.getRepository<User>(this.users.target).save(existing);
+      await this.roleChanges.writeRoles(manager, existing.id, roles);
+    });
     return { user: existing, created: false };
   }
 }

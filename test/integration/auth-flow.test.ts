@@ -64,9 +64,11 @@ describe.each(databaseKinds())("register and login ($name)", (kind) => {
     expect(sessions).toHaveLength(2);
 
     for (const signedIn of [user, second]) {
-      // 256 random bits, base64url.
-      expect(signedIn.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      const sid = decodeToken(signedIn.accessToken).payload.sid;
+      // <session id>.<256 random bits>.<HMAC-SHA256>, base64url.
+      const sid = decodeToken(signedIn.accessToken).payload.sid as string;
+      expect(signedIn.refreshToken).toMatch(
+        new RegExp(`^${sid}\\.[A-Za-z0-9_-]{43}\\.[A-Za-z0-9_-]{43}$`),
+      );
       const session = sessions.find((row) => row.id === sid);
       expect(session?.refreshTokenHash).toBe(
         createHash("sha256").update(signedIn.refreshToken).digest("hex"),

@@ -1,7 +1,9 @@
 import { KeyRing } from "../../src/auth/key-ring";
 import type { Principal } from "../../src/auth/principal";
 import { TokenService } from "../../src/auth/token.service";
+import type { RevocationStore } from "../../src/auth/revocation-store";
 import { authenticate } from "../../src/context";
+import { ServiceUnavailableError } from "../../src/errors/app-errors";
 import { InvalidTokenError } from "../../src/errors/app-errors";
 import { Role } from "../../src/users/role";
 import { frozenClock } from "../support/frozen-clock";
@@ -25,6 +27,17 @@ const { token, tokenId } = tokens.issueAccessToken(
   SESSION_ID,
 );
 
+/** A revocation view in which nothing is revoked, or the given sessions are. */
+function revocationsOf(revokedSessions: string[] = []): RevocationStore {
+  return {
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    check: (principal) => (revokedSessions.includes(principal.sessionId) ? null : principal),
+    applyLocally: () => undefined,
+  };
+}
+const open = revocationsOf();
+
 /** A TokenService stand-in that records what it was asked to verify. */
 function recordingTokens() {
   const seen: string[] = [];
@@ -46,7 +59,7 @@ function recordingTokens() {
 
 function refusal(authorization: string): InvalidTokenError {
   try {
-    authenticate({ authorization }, tokens);
+    authenticate({ authorization }, tokens, open);
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidTokenError);
     return error as InvalidTokenError;
@@ -55,14 +68,42 @@ function refusal(authorization: string): InvalidTokenError {
 }
 
 describe("authenticate", () => {
+  it("refuses a valid token whose session is revoked", () => {
+    expect(() =>
+      authenticate({ authorization: `Bearer ${token}` }, tokens, revocationsOf([SESSION_ID])),
+    ).toThrow(InvalidTokenError);
+  });
+
+  it("passes on the roles the revocation view leaves, not those the token claims", () => {
+    const narrowing: RevocationStore = {
+      ...open,
+      check: (principal) => ({ ...principal, roles: [] }),
+    };
+    expect(authenticate({ authorization: `Bearer ${token}` }, tokens, narrowing)?.roles).toEqual(
+      [],
+    );
+  });
+
+  it("fails closed when the revocation view is stale", () => {
+    const stale: RevocationStore = {
+      ...open,
+      check: () => {
+        throw new ServiceUnavailableError();
+      },
+    };
+    expect(() => authenticate({ authorization: `Bearer ${token}` }, tokens, stale)).toThrow(
+      ServiceUnavailableError,
+    );
+  });
+
   it("returns null, verifying nothing, when there is no Authorization header", () => {
     const recording = recordingTokens();
-    expect(authenticate({ cookie: "refresh=abc" }, recording.tokens)).toBeNull();
+    expect(authenticate({ cookie: "refresh=abc" }, recording.tokens, open)).toBeNull();
     expect(recording.seen).toEqual([]);
   });
 
   it("returns the principal of a valid bearer token", () => {
-    expect(authenticate({ authorization: `Bearer ${token}` }, tokens)).toEqual({
+    expect(authenticate({ authorization: `Bearer ${token}` }, tokens, open)).toEqual({
       userId: USER_ID,
       sessionId: SESSION_ID,
       tokenId,
@@ -73,12 +114,14 @@ describe("authenticate", () => {
   });
 
   it.each(["bearer", "BEARER", "BeArEr"])("accepts the scheme name written %s", (scheme) => {
-    expect(authenticate({ authorization: `${scheme} ${token}` }, tokens)?.tokenId).toBe(tokenId);
+    expect(authenticate({ authorization: `${scheme} ${token}` }, tokens, open)?.tokenId).toBe(
+      tokenId,
+    );
   });
 
   it("hands the token alone, without scheme or surrounding spaces, to the token service", () => {
     const recording = recordingTokens();
-    authenticate({ authorization: "Bearer   abc.def.ghi  " }, recording.tokens);
+    authenticate({ authorization: "Bearer   abc.def.ghi  " }, recording.tokens, open);
     expect(recording.seen).toEqual(["abc.def.ghi"]);
   });
 

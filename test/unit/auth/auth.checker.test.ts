@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import type { ResolverData } from "type-graphql";
 import { authChecker } from "../../../src/auth/auth.checker";
 import type { Principal } from "../../../src/auth/principal";
-import type { RequestContext } from "../../../src/context";
+import type { RefreshCookie, RequestContext } from "../../../src/context";
 import { ForbiddenError, UnauthenticatedError } from "../../../src/errors/app-errors";
 import type { Loaders } from "../../../src/loaders";
 import { Role } from "../../../src/users/role";
@@ -19,7 +19,12 @@ const principal = (roles: Role[]): Principal => ({
 const resolverData = (who: Principal | null): ResolverData<RequestContext> => ({
   root: undefined,
   args: {},
-  context: { principal: who, userAgent: null, loaders: {} as Loaders },
+  context: {
+    principal: who,
+    userAgent: null,
+    loaders: {} as Loaders,
+    refreshCookie: {} as RefreshCookie,
+  },
   info: {} as GraphQLResolveInfo,
 });
 

@@ -1,0 +1,22 @@
+import type { Role } from "../users/role";
+import type { Principal } from "./principal";
+
+/**
+ * Answers "is this access token still honoured, and with which roles?" from memory, so no
+ * request pays a database round trip for it, while revocations made on any instance reach
+ * every other one within `maxStalenessMs`.
+ */
+export interface RevocationStore {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /**
+   * The principal with its effective roles, or null when its session is revoked. Throws
+   * ServiceUnavailableError when the view could not be refreshed in time (fail closed).
+   */
+  check(principal: Principal): Principal | null;
+  /** Makes revocations written by `writeSessionRevocations` take effect here at once. */
+  applyLocally(revocation: {
+    sessionIds?: readonly string[];
+    roles?: { userId: string; roles: readonly Role[] };
+  }): void;
+}

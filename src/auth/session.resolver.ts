@@ -1,0 +1,42 @@
+import { Arg, Authorized, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { parseId } from "../ids";
+import { Role } from "../users/role";
+import { CurrentPrincipal } from "./current-principal.decorator";
+import type { Principal } from "./principal";
+import type { SessionService } from "./session.service";
+import { SessionView } from "./session.types";
+
+@Authorized()
+@Resolver(() => SessionView)
+export class SessionResolver {
+  constructor(private readonly sessionService: SessionService) {}
+
+  @Query(() => [SessionView], { description: "The caller's live sessions, newest first." })
+  async sessions(@CurrentPrincipal() principal: Principal): Promise<SessionView[]> {
+    const live = await this.sessionService.listLive(principal.userId);
+    return live.map((session) =>
+      Object.assign(new SessionView(), {
+        id: session.id,
+        createdAt: session.createdAt,
+        lastUsedAt: session.lastUsedAt,
+        expiresAt: session.expiresAt,
+        userAgent: session.userAgent,
+        current: session.id === principal.sessionId,
+      }),
+    );
+  }
+
+  @Mutation(() => Boolean, { description: "Ends one of the caller's own sessions." })
+  revokeSession(
+    @Arg("id", () => ID) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<boolean> {
+    return this.sessionService.revokeOwn(principal, id);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Int, { description: "Ends every session of a user; returns how many ended." })
+  revokeUserSessions(@Arg("userId", () => ID) userId: string): Promise<number> {
+    return this.sessionService.revokeAllOf(parseId(userId, "userId"), "admin");
+  }
+}
