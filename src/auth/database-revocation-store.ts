@@ -1,4 +1,4 @@
-import { type DataSource, LessThan, MoreThan, MoreThanOrEqual, type EntityManager } from "typeorm";
+import { type DataSource, type EntityManager, LessThan } from "typeorm";
 import type { Clock } from "../clock";
 import { ServiceUnavailableError } from "../errors/app-errors";
 import type { Logger } from "../logger";
@@ -16,12 +16,16 @@ export interface RevocationSettings {
   readonly retentionSeconds: number;
 }
 
-/** Rows committed slightly out of created_at order are still caught by re-reading this window. */
-const OVERLAP_MS = 2_000;
+/** How long an id skipped by the log is waited for before it is taken as rolled back. */
+const GAP_PATIENCE_MS = 5_000;
+/** A jump larger than this is an auto-increment reset or step, not transactions in flight. */
+const MAX_GAP_IDS = 1_000;
+/** Expired entries are dropped this often, not on every poll: a walk over every entry. */
+const PRUNE_INTERVAL_MS = 5_000;
 
 /**
- * Follows the `revocations` table: one indexed read per poll interval for the whole instance,
- * whatever the request rate. Entries are dropped from memory when the tokens they cover have
+ * Follows the `revocations` table by id: one primary-key range read per poll interval for the
+ * whole instance, whatever the request rate, returning only rows not applied yet. Entries are dropped from memory when the tokens they cover have
  * expired, so memory is bounded by the revocations of one access-token lifetime.
  */
 export class DatabaseRevocationStore implements RevocationStore {
@@ -30,7 +34,12 @@ export class DatabaseRevocationStore implements RevocationStore {
     string,
     { roles: readonly Role[]; expiresAt: number; id: number }
   >();
-  private cursor?: Date;
+  /** The highest log id applied; undefined until the first read. */
+  private highestId?: number;
+  /** Ids below highestId not seen yet, with the monotonic time to stop waiting for them. */
+  private readonly gaps = new Map<number, number>();
+  private lastPrunedAt = -Infinity;
+  private rowsRead = 0;
   private lastRefreshedAt = -Infinity;
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
@@ -64,6 +73,16 @@ export class DatabaseRevocationStore implements RevocationStore {
     if (!current) return principal;
     const roles = principal.roles.filter((role) => current.roles.includes(role));
     return roles.length === principal.roles.length ? principal : { ...principal, roles };
+  }
+
+  /** What the view holds and how much of the log it has read, for logs and benchmarks. */
+  stats(): { revokedSessions: number; roleChanges: number; rowsRead: number; awaitedIds: number } {
+    return {
+      revokedSessions: this.revokedSessions.size,
+      roleChanges: this.currentRoles.size,
+      rowsRead: this.rowsRead,
+      awaitedIds: this.gaps.size,
+    };
   }
 
   applyLocally(revocation: {
@@ -138,31 +157,66 @@ export class DatabaseRevocationStore implements RevocationStore {
   }
 
   private async readLog(): Promise<void> {
-    const repository = this.dataSource.getRepository(Revocation);
     const now = this.clock.now();
-    const rows = this.cursor
-      ? await repository.find({
-          where: { createdAt: MoreThanOrEqual(new Date(this.cursor.getTime() - OVERLAP_MS)) },
-          order: { id: "ASC" },
-        })
-      : await repository.find({ where: { expiresAt: MoreThan(now) }, order: { id: "ASC" } });
+    const query = this.dataSource
+      .getRepository(Revocation)
+      .createQueryBuilder("revocation")
+      .select([
+        "revocation.id",
+        "revocation.kind",
+        "revocation.subject",
+        "revocation.roles",
+        "revocation.expiresAt",
+      ])
+      .orderBy("revocation.id", "ASC");
+    if (this.highestId === undefined) {
+      query.where("revocation.expiresAt > :now", { now });
+    } else {
+      query.where("revocation.id > :highest", { highest: this.highestId });
+      const awaited = [...this.gaps.keys()];
+      if (awaited.length > 0) query.orWhere("revocation.id IN (:...awaited)", { awaited });
+    }
+    const rows = await query.getMany();
+    this.rowsRead += rows.length;
+
+    const monotonic = this.monotonicNow();
+    let highest = this.highestId ?? 0;
     for (const row of rows) {
-      const expiresAt = row.expiresAt.getTime();
-      if (expiresAt <= now.getTime()) continue;
-      if (row.kind === "session") {
-        this.revokedSessions.set(row.subject, expiresAt);
-      } else if (row.kind === "roles") {
-        const known = this.currentRoles.get(row.subject);
-        // Later rows win; a re-read older row must not undo a newer role change.
-        if (!known || known.id <= row.id) {
-          this.currentRoles.set(row.subject, { roles: row.roles ?? [], expiresAt, id: row.id });
+      const id = Number(row.id); // MySQL returns BIGINT as a string
+      this.apply(row, id, now.getTime());
+      this.gaps.delete(id);
+      if (this.highestId !== undefined && id > highest + 1 && id - highest <= MAX_GAP_IDS) {
+        // Ids skipped here may belong to transactions that commit after this read (MySQL hands
+        // out auto-increment ids before commit): ask for them again for a while.
+        for (let missing = highest + 1; missing < id; missing++) {
+          this.gaps.set(missing, monotonic + GAP_PATIENCE_MS);
         }
       }
-      if (!this.cursor || row.createdAt > this.cursor) this.cursor = row.createdAt;
+      highest = Math.max(highest, id);
     }
-    // Until the log has a row, keep asking for every live row: the cursor must come from the
-    // database's clock, never from ours.
-    this.forgetExpired(now.getTime());
+    this.highestId = highest;
+    for (const [id, giveUpAt] of this.gaps) {
+      // A rolled-back insert leaves a gap for good.
+      if (giveUpAt <= monotonic) this.gaps.delete(id);
+    }
+    if (monotonic - this.lastPrunedAt >= PRUNE_INTERVAL_MS) {
+      this.forgetExpired(now.getTime());
+      this.lastPrunedAt = monotonic;
+    }
+  }
+
+  private apply(row: Revocation, id: number, now: number): void {
+    const expiresAt = row.expiresAt.getTime();
+    if (expiresAt <= now) return;
+    if (row.kind === "session") {
+      this.revokedSessions.set(row.subject, expiresAt);
+    } else if (row.kind === "roles") {
+      const known = this.currentRoles.get(row.subject);
+      // Later rows win; a late-committed older row must not undo a newer role change.
+      if (!known || known.id <= id) {
+        this.currentRoles.set(row.subject, { roles: row.roles ?? [], expiresAt, id });
+      }
+    }
   }
 
   private forgetExpired(now: number): void {

@@ -15,6 +15,6 @@ export const uuidColumn = (name: string) => ({ name, type: "varchar", length: 36
 
 /** Stores a string list as one comma-separated varchar, the same on MySQL and SQLite. */
 export const commaListTransformer: ValueTransformer = {
-  to: (value: string[] | undefined) => (value === undefined ? undefined : value.join(",")),
+  to: (value: string[] | null | undefined) => (value == null ? value : value.join(",")),
   from: (value: string | null) => (value ? value.split(",") : []),
 };

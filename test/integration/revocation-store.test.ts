@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import type { DataSource } from "typeorm";
+import { DatabaseRevocationStore } from "../../src/auth/database-revocation-store";
+import type { Principal } from "../../src/auth/principal";
+import { Revocation } from "../../src/auth/revocation.entity";
+import { loadConfig } from "../../src/config/config";
+import { createDataSource } from "../../src/db/data-source";
+import { migrate } from "../../src/db/migrate";
+import { ServiceUnavailableError } from "../../src/errors/app-errors";
+import { createLogger } from "../../src/logger";
+import { Role } from "../../src/users/role";
+import { databaseKinds, type TestDatabase } from "../support/databases";
+
+const principalOf = (sessionId: string, roles: Role[] = [Role.USER]): Principal => ({
+  userId: "u-1",
+  sessionId,
+  tokenId: randomUUID(),
+  roles,
+  issuedAt: 0,
+  expiresAt: 0,
+});
+
+describe.each(databaseKinds())("revocation log follower ($name)", (kind) => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let monotonic = 0;
+  let store: DatabaseRevocationStore;
+  const inAnHour = () => new Date(Date.now() + 3_600_000);
+
+  beforeAll(async () => {
+    database = await kind.create();
+    dataSource = createDataSource(
+      loadConfig({
+        NODE_ENV: "test",
+        DATABASE_URL: database.url,
+        JWT_SECRET: "x".repeat(8) + "abcdefghijklmnopqrstuvwxyz",
+      }).database,
+    );
+    await dataSource.initialize();
+    await migrate(dataSource);
+  });
+  afterAll(async () => {
+    await store?.stop();
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  beforeEach(async () => {
+    await store?.stop();
+    await dataSource.getRepository(Revocation).clear();
+    monotonic = 0;
+    store = new DatabaseRevocationStore(
+      dataSource,
+      { pollIntervalMs: 60_000, maxStalenessMs: 1_000, retentionSeconds: 3_600 },
+      { now: () => new Date() },
+      createLogger("silent"),
+      () => monotonic,
+    );
+  });
+
+  /** One read of the log, as the timer would do it. */
+  const poll = () => (store as unknown as { poll(): Promise<void> }).poll();
+  const insert = (rows: Array<Partial<Revocation>>) =>
+    dataSource.getRepository(Revocation).insert(
+      rows.map((row) => ({
+        kind: "session" as const,
+        roles: null,
+        expiresAt: inAnHour(),
+        ...row,
+      })),
+    );
+
+  it("loads live rows at start and then only rows it has not applied", async () => {
+    const early = randomUUID();
+    await insert([{ subject: early }]);
+    await store.start();
+    expect(store.check(principalOf(early))).toBeNull();
+
+    const later = randomUUID();
+    await insert([{ subject: later }]);
+    expect(store.check(principalOf(later))).not.toBeNull();
+    await poll();
+    expect(store.check(principalOf(later))).toBeNull();
+  });
+
+  it("picks up a row whose id was skipped because it committed after a higher one", async () => {
+    await store.start();
+    const late = randomUUID();
+    const first = randomUUID();
+    await insert([{ id: 100, subject: first }]);
+    await poll();
+    // id 101 is still "in flight"; 102 commits first.
+    await insert([{ id: 102, subject: randomUUID() }]);
+    await poll();
+    await insert([{ id: 101, subject: late }]);
+    await poll();
+    expect(store.check(principalOf(late))).toBeNull();
+  });
+
+  it("narrows roles to the latest role change, and a later row wins", async () => {
+    await store.start();
+    await insert([{ kind: "roles", subject: "u-1", roles: [Role.USER] }]);
+    await insert([{ kind: "roles", subject: "u-1", roles: [Role.USER, Role.EDITOR] }]);
+    await poll();
+    expect(
+      store.check(principalOf(randomUUID(), [Role.USER, Role.EDITOR, Role.ADMIN]))?.roles,
+    ).toEqual([Role.USER, Role.EDITOR]);
+  });
+
+  it("does not read a burst again once applied", async () => {
+    await store.start();
+    await insert(Array.from({ length: 2_000 }, () => ({ subject: randomUUID() })));
+    await poll();
+    expect(store.stats()).toMatchObject({ revokedSessions: 2_000, rowsRead: 2_000 });
+    await poll();
+    await poll();
+    expect(store.stats().rowsRead).toBe(2_000);
+  });
+
+  it("fails closed once the view is older than its bound, and recovers on the next read", async () => {
+    await store.start();
+    monotonic += 999;
+    expect(store.check(principalOf(randomUUID()))).not.toBeNull();
+    monotonic += 2;
+    expect(() => store.check(principalOf(randomUUID()))).toThrow(ServiceUnavailableError);
+    await poll();
+    expect(store.check(principalOf(randomUUID()))).not.toBeNull();
+  });
+});
