@@ -98,3 +98,55 @@ export const SET_USER_ROLES = /* GraphQL */ `
     }
   }
 `;
+
+export const REFRESH = /* GraphQL */ `
+  mutation Refresh($refreshToken: String) {
+    refresh(refreshToken: $refreshToken) {
+      accessToken
+      refreshToken
+      expiresIn
+      refreshExpiresIn
+      user {
+        id
+        roles
+      }
+    }
+  }
+`;
+
+export const LOGOUT = /* GraphQL */ `
+  mutation Logout($refreshToken: String, $everywhere: Boolean) {
+    logout(refreshToken: $refreshToken, everywhere: $everywhere)
+  }
+`;
+
+export const SESSIONS = /* GraphQL */ `
+  query Sessions {
+    sessions {
+      id
+      createdAt
+      lastUsedAt
+      expiresAt
+      userAgent
+      current
+    }
+  }
+`;
+
+export const REVOKE_SESSION = /* GraphQL */ `
+  mutation RevokeSession($id: ID!) {
+    revokeSession(id: $id)
+  }
+`;
+
+export const CHANGE_PASSWORD = /* GraphQL */ `
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)
+  }
+`;
+
+export const REVOKE_USER_SESSIONS = /* GraphQL */ `
+  mutation RevokeUserSessions($userId: ID!) {
+    revokeUserSessions(userId: $userId)
+  }
+`;
