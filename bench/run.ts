@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   failures,
   LOAD_HEADER,
@@ -12,6 +13,7 @@ import {
   runLoad,
 } from "./load";
 import { runTokenMicroBenchmark } from "./micro";
+import { type BenchDatabase, RevocationLogWriter } from "./revocation-log";
 import { findFreePort, ServerProcess } from "./server";
 import { fixed, printTable } from "./table";
 
@@ -22,6 +24,13 @@ const LOGIN_CONNECTIONS = 4;
 /** Far below saturation, so the probe's latency shows waiting on the event loop, not queueing. */
 const PROBE_RATE = 100;
 const PROBE_CONNECTIONS = 2;
+/** Revoked sessions written into the log for the second `me` run, unless BENCH_REVOKED says. */
+const DEFAULT_REVOKED = 100_000;
+/** How long the revocations stay live: past the end of the run, like real ones. */
+const REVOCATION_LIFETIME_MILLIS = 60 * 60 * 1000;
+/** The server polls the log every 250 ms; this bounds the wait for it to catch up. */
+const CATCH_UP_TIMEOUT_MILLIS = 30_000;
+const CATCH_UP_POLL_MILLIS = 20;
 
 const ME_QUERY = "{ me { id email roles } }";
 const REGISTER_MUTATION =
@@ -30,16 +39,21 @@ const LOGIN_MUTATION =
   "mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }";
 const LOGIN_BODY_PREFIX = '{"data":{"login":{"accessToken":"';
 
-function secondsFromEnv(name: string, fallback: number): number {
+function integerFromEnv(name: string, fallback: number, min: number, max: number): number {
   const text = process.env[name]?.trim();
   if (!text) return fallback;
   const value = Number(text);
-  // autocannon averages per-second samples, so a run needs at least one whole second.
-  if (!Number.isInteger(value) || value < 1 || value > 600) {
-    throw new Error(`${name} must be a whole number of seconds from 1 to 600`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}`);
   }
   return value;
 }
+
+// autocannon averages per-second samples, so a run needs at least one whole second.
+const secondsFromEnv = (name: string, fallback: number) => integerFromEnv(name, fallback, 1, 600);
+
+const mebibytes = (bytes: number | undefined) =>
+  bytes === undefined ? "?" : fixed(bytes / 1024 / 1024, 1);
 
 function progress(message: string): void {
   console.error(`[bench] ${message}`);
@@ -54,18 +68,39 @@ function at(value: unknown, path: readonly string[]): unknown {
   return current;
 }
 
-/** What must be released however the run ends: the server process and its database. */
+/**
+ * What must be released however the run ends: the server process, its database, and the rows
+ * the benchmark wrote into it (BENCH_DATABASE_URL may name a database that outlives the run).
+ */
 class Resources {
   server?: ServerProcess;
   tempDir?: string;
+  revocationLog?: RevocationLogWriter;
   private releasing?: Promise<void>;
 
   release(): Promise<void> {
     this.releasing ??= (async () => {
+      await this.closeRevocationLog();
       await this.server?.stop();
       this.removeTempDir();
     })();
     return this.releasing;
+  }
+
+  private async closeRevocationLog(): Promise<void> {
+    const log = this.revocationLog;
+    if (log === undefined) return;
+    this.revocationLog = undefined;
+    try {
+      const { inserted, deleted } = await log.removeInserted();
+      if (deleted !== inserted) {
+        progress(`removed only ${deleted} of the ${inserted} revocation rows the benchmark wrote`);
+      }
+    } catch (error) {
+      progress(`could not remove the benchmark's revocation rows: ${String(error)}`);
+    } finally {
+      await log.close().catch(() => undefined);
+    }
   }
 
   /** For the process "exit" event, where nothing asynchronous runs any more. */
@@ -81,16 +116,21 @@ class Resources {
   }
 }
 
-async function startServer(resources: Resources): Promise<ServerProcess> {
+async function startServer(
+  resources: Resources,
+): Promise<{ server: ServerProcess; database: BenchDatabase }> {
   const tempDir = mkdtempSync(join(tmpdir(), "graphql-jwt-bench-"));
   resources.tempDir = tempDir;
   const externalDatabase = process.env.BENCH_DATABASE_URL?.trim();
+  const database: BenchDatabase = externalDatabase
+    ? { kind: "mysql", url: externalDatabase }
+    : { kind: "sqlite", path: join(tempDir, "bench.sqlite") };
   const port = await findFreePort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     NODE_ENV: "production",
     JWT_SECRET: randomBytes(48).toString("base64url"),
-    DATABASE_URL: externalDatabase || `sqlite:${join(tempDir, "bench.sqlite")}`,
+    DATABASE_URL: database.kind === "mysql" ? database.url : `sqlite:${database.path}`,
     PORT: String(port),
     HOST: "127.0.0.1",
     LOG_LEVEL: "warn",
@@ -105,18 +145,19 @@ async function startServer(resources: Resources): Promise<ServerProcess> {
   });
   resources.server = server;
   // Never print BENCH_DATABASE_URL itself: it may hold a password.
-  const database = externalDatabase ? "BENCH_DATABASE_URL" : "SQLite in a temp dir";
-  progress(`starting server on ${server.url} (${database})`);
+  const shown = database.kind === "mysql" ? "BENCH_DATABASE_URL" : "SQLite in a temp dir";
+  progress(`starting server on ${server.url} (${shown})`);
   await server.waitUntilReady(READY_TIMEOUT_MILLIS);
-  return server;
+  return { server, database };
 }
 
-/** Registers a fresh user and returns what the load needs, after checking each reply. */
-async function prepareUser(url: string) {
+const ME_BODY = JSON.stringify({ query: ME_QUERY });
+
+/** Registers a fresh user through the API. */
+async function register(url: string) {
   const email = `bench-${randomUUID()}@example.com`;
   const password = randomBytes(18).toString("base64url");
   const credentials = { input: { email, password } };
-
   const registered = await postGraphQL(
     url,
     JSON.stringify({ query: REGISTER_MUTATION, variables: credentials }),
@@ -125,9 +166,22 @@ async function prepareUser(url: string) {
   if (registered.status !== 200 || typeof accessToken !== "string") {
     throw new Error(`register failed (${registered.status}): ${registered.text}`);
   }
-  const authorization = { authorization: `Bearer ${accessToken}` };
+  return { email, credentials, authorization: { authorization: `Bearer ${accessToken}` } };
+}
 
-  const meBody = JSON.stringify({ query: ME_QUERY });
+/** The session an access token belongs to: its `sid` claim, read without verifying it. */
+function sessionIdOf(authorization: { authorization: string }): string {
+  const payload = authorization.authorization.split(".")[1] ?? "";
+  const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+  const sid = at(claims, ["sid"]);
+  if (typeof sid !== "string") throw new Error("the access token has no sid claim");
+  return sid;
+}
+
+/** Registers a fresh user and returns what the load needs, after checking each reply. */
+async function prepareUser(url: string) {
+  const { email, credentials, authorization } = await register(url);
+  const meBody = ME_BODY;
   const me = await postGraphQL(url, meBody, authorization);
   const roles = at(me.body, ["data", "me", "roles"]);
   if (
@@ -160,19 +214,84 @@ async function prepareUser(url: string) {
   };
 }
 
+interface RevocationLoad {
+  readonly count: number;
+  readonly insertMillis: number;
+  /** From the commit of the sentinel's row to the server refusing the sentinel's token. */
+  readonly catchUpMillis: number;
+  readonly rssBefore?: number;
+  readonly rssAfter?: number;
+}
+
+/** Polls `me` with a token until the server refuses it with 401; returns the time it took. */
+async function waitUntilRefused(url: string, authorization: Record<string, string>) {
+  const started = performance.now();
+  const deadline = started + CATCH_UP_TIMEOUT_MILLIS;
+  let unexpected = 0;
+  let lastUnexpected = "";
+  while (performance.now() < deadline) {
+    const reply = await postGraphQL(url, ME_BODY, authorization);
+    if (reply.status === 401) return performance.now() - started;
+    if (reply.status !== 200) {
+      unexpected++;
+      lastUnexpected = `${reply.status}: ${reply.text}`;
+    }
+    await sleep(CATCH_UP_POLL_MILLIS);
+  }
+  const seen =
+    unexpected > 0 ? `; ${unexpected} replies other than 200 (last ${lastUnexpected})` : "";
+  throw new Error(
+    `the server did not refuse a token revoked in the log within ${CATCH_UP_TIMEOUT_MILLIS} ms${seen}`,
+  );
+}
+
+/**
+ * Writes `count` revoked sessions into the log while the server runs, then waits until the
+ * server's view has read them. The proof is a sentinel: a second user's real session, revoked by
+ * a row committed after all the bulk rows. The server refuses its token only once a poll has
+ * read that row, and a read that sees it sees every earlier commit too. (Revoking it through
+ * `logout` would prove nothing: the instance serving the logout applies it locally at once,
+ * without reading the log.)
+ */
+async function loadRevocations(
+  server: ServerProcess,
+  log: RevocationLogWriter,
+  count: number,
+): Promise<RevocationLoad> {
+  const sentinel = await register(server.url);
+  const before = await postGraphQL(server.url, ME_BODY, sentinel.authorization);
+  if (before.status !== 200 || at(before.body, ["data", "me", "email"]) !== sentinel.email) {
+    throw new Error(`me for the sentinel user failed (${before.status}): ${before.text}`);
+  }
+  const expiresAt = new Date(Date.now() + REVOCATION_LIFETIME_MILLIS);
+  const subjects = Array.from({ length: count }, () => randomUUID());
+
+  const rssBefore = server.residentBytes();
+  const insertStarted = performance.now();
+  await log.revokeSessions(subjects, expiresAt);
+  const insertMillis = performance.now() - insertStarted;
+  await log.revokeSessions([sessionIdOf(sentinel.authorization)], expiresAt);
+  const catchUpMillis = await waitUntilRefused(server.url, sentinel.authorization);
+  return { count, insertMillis, catchUpMillis, rssBefore, rssAfter: server.residentBytes() };
+}
+
 async function main(resources: Resources): Promise<void> {
   const meSeconds = secondsFromEnv("BENCH_DURATION", 10);
   const loginSeconds = secondsFromEnv("BENCH_LOGIN_DURATION", 5);
+  const revokedCount = integerFromEnv("BENCH_REVOKED", DEFAULT_REVOKED, 0, 10_000_000);
   console.log(`Node ${process.version}, ${availableParallelism()} CPUs`);
 
   progress("token micro-benchmark");
   runTokenMicroBenchmark({ iterations: 5_000, warmupIterations: 1_000, maxMillis: 2_000 });
 
-  const server = await startServer(resources);
+  const { server, database } = await startServer(resources);
+  const log = await RevocationLogWriter.open(database);
+  resources.revocationLog = log;
+  const liveAtStart = await log.countLive(new Date());
   const user = await prepareUser(server.url);
 
   const me: LoadSpec = {
-    name: "me",
+    name: `me, ${fixed(liveAtStart, 0)} revoked`,
     url: server.url,
     body: user.meBody,
     headers: user.authorization,
@@ -197,6 +316,9 @@ async function main(resources: Resources): Promise<void> {
     durationSeconds: loginSeconds,
     verifyBody: user.isLoginSuccess,
   };
+  // The sentinel's row (see loadRevocations) is one more.
+  const revokedInTotal = liveAtStart + revokedCount + 1;
+  const meRevoked: LoadSpec = { ...me, name: `me, ${fixed(revokedInTotal, 0)} revoked` };
   const probeIdle = probe(`me @ ${PROBE_RATE}/s, idle server`);
   const probeDuringLogins = probe(`me @ ${PROBE_RATE}/s, during logins`);
 
@@ -219,6 +341,21 @@ async function main(resources: Resources): Promise<void> {
     runLoad(login),
     runLoad(probeDuringLogins),
   ]);
+  let revocations: RevocationLoad | undefined;
+  let rssAfterRun: number | undefined;
+  if (revokedCount > 0 && problems.length === 0) {
+    progress(`writing ${fixed(revokedCount, 0)} revoked sessions into the revocation log`);
+    revocations = await loadRevocations(server, log, revokedCount);
+    progress(
+      `inserted in ${fixed(revocations.insertMillis / 1000, 2)} s; the server refused the ` +
+        `sentinel token ${fixed(revocations.catchUpMillis, 0)} ms after its row was committed`,
+    );
+    await stage(
+      `me with the revoked sessions: ${ME_CONNECTIONS} connections, ${ME_WARMUP_SECONDS} s warm-up + ${meSeconds} s`,
+      () => [runLoad(meRevoked)],
+    );
+    rssAfterRun = server.residentBytes();
+  }
 
   printTable(
     "HTTP benchmark (POST /graphql on 127.0.0.1, autocannon)",
@@ -234,6 +371,26 @@ async function main(resources: Resources): Promise<void> {
     console.log(
       `me p99 at ${PROBE_RATE} req/s: ${fixed(idle.p99Millis, 2)} ms idle, ` +
         `${fixed(busy.p99Millis, 2)} ms during logins (login p50 ${fixed(logins.p50Millis, 2)} ms)`,
+    );
+  }
+  const baseline = find(me);
+  const revoked = find(meRevoked);
+  if (baseline && revoked && revocations) {
+    // The claim: the revocation check is a lookup in memory, so a long list costs no throughput.
+    const summary = (result: LoadResult) =>
+      result.completed === 0
+        ? "no request completed"
+        : `${fixed(result.requestsPerSecond, 0)} req/s p99 ${fixed(result.p99Millis, 2)} ms`;
+    console.log(
+      `me with ${fixed(liveAtStart, 0)} revoked: ${summary(baseline)}; ` +
+        `with ${fixed(revokedInTotal, 0)} revoked: ${summary(revoked)} ` +
+        `(server RSS ${mebibytes(revocations.rssBefore)} -> ${mebibytes(revocations.rssAfter)} MiB ` +
+        `on loading them, ${mebibytes(rssAfterRun)} MiB after the run)`,
+    );
+    console.log(
+      `revocation log: ${fixed(revocations.count, 0)} rows inserted in ` +
+        `${fixed(revocations.insertMillis / 1000, 2)} s; the server's view caught up ` +
+        `${fixed(revocations.catchUpMillis, 0)} ms after the last row was committed`,
     );
   }
   if (problems.length > 0) throw new Error(`requests failed:\n  - ${problems.join("\n  - ")}`);

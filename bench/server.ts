@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -63,6 +64,19 @@ export class ServerProcess {
 
   get running(): boolean {
     return !this.exitedYet;
+  }
+
+  /** The child's resident set size (VmRSS in /proc, so Linux only); undefined where unknown. */
+  residentBytes(): number | undefined {
+    const pid = this.child.pid;
+    if (pid === undefined || !this.running) return undefined;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+      return match ? Number(match[1]) * 1024 : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The last lines the server printed, for error reports. */

@@ -1,0 +1,163 @@
+import Database from "better-sqlite3";
+import mysql from "mysql2/promise";
+
+/** The server's database, as the benchmark configured it. */
+export type BenchDatabase =
+  | { readonly kind: "sqlite"; readonly path: string }
+  | { readonly kind: "mysql"; readonly url: string };
+
+/** Rows per transaction (and per statement on MySQL). */
+const BATCH_ROWS = 1_000;
+const SQLITE_BUSY_TIMEOUT_MILLIS = 5_000;
+
+/** Rows one transaction inserted: ids firstId .. firstId + subjects.length - 1, normally. */
+interface InsertedBatch {
+  readonly firstId: number;
+  readonly subjects: readonly string[];
+}
+
+/** One engine's statements on the `revocations` table. */
+interface Engine {
+  countLive(now: Date): Promise<number>;
+  /** Inserts kind='session' rows in one transaction; returns the first row's id. */
+  insertSessions(subjects: readonly string[], expiresAt: Date): Promise<number>;
+  /** Deletes the batch's rows, matched by id range and subject; returns how many went. */
+  deleteBatch(batch: InsertedBatch): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Writes session revocations straight into the server's `revocations` table, the way the
+ * server's own writes look to its poller, and can remove exactly those rows again so a shared
+ * MySQL database is left as it was.
+ */
+export class RevocationLogWriter {
+  private readonly inserted: InsertedBatch[] = [];
+
+  private constructor(private readonly engine: Engine) {}
+
+  static async open(database: BenchDatabase): Promise<RevocationLogWriter> {
+    const engine =
+      database.kind === "sqlite" ? openSqlite(database.path) : await openMysql(database.url);
+    return new RevocationLogWriter(engine);
+  }
+
+  /** Rows that revoke something now: what the server holds in memory. */
+  countLive(now: Date): Promise<number> {
+    return this.engine.countLive(now);
+  }
+
+  /** One kind='session' row per subject, BATCH_ROWS per transaction. */
+  async revokeSessions(subjects: readonly string[], expiresAt: Date): Promise<void> {
+    for (let start = 0; start < subjects.length; start += BATCH_ROWS) {
+      const batch = subjects.slice(start, start + BATCH_ROWS);
+      const firstId = await this.engine.insertSessions(batch, expiresAt);
+      this.inserted.push({ firstId, subjects: batch });
+    }
+  }
+
+  /** Deletes every row this writer inserted; returns how many it inserted and deleted. */
+  async removeInserted(): Promise<{ inserted: number; deleted: number }> {
+    let inserted = 0;
+    let deleted = 0;
+    while (this.inserted.length > 0) {
+      const batch = this.inserted[this.inserted.length - 1];
+      deleted += await this.engine.deleteBatch(batch);
+      inserted += batch.subjects.length;
+      this.inserted.pop();
+    }
+    return { inserted, deleted };
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+}
+
+const SELECT_LIVE = "SELECT COUNT(*) AS live FROM revocations WHERE expires_at > ?";
+const deleteSql = (subjects: number) =>
+  "DELETE FROM revocations WHERE kind = 'session' AND id BETWEEN ? AND ? " +
+  `AND subject IN (${new Array<string>(subjects).fill("?").join(", ")})`;
+
+/** How TypeORM stores a datetime on better-sqlite3: UTC text, 'YYYY-MM-DD HH:MM:SS.SSS'. */
+function sqliteDatetime(date: Date): string {
+  return date.toISOString().replace("T", " ").slice(0, 23);
+}
+
+function openSqlite(path: string): Engine {
+  // The server keeps the file in WAL mode, so it reads on while this connection writes.
+  const db = new Database(path, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MILLIS });
+  const insert = db.prepare(
+    "INSERT INTO revocations (kind, subject, roles, expires_at) VALUES ('session', ?, NULL, ?)",
+  );
+  const insertAll = db.transaction((subjects: readonly string[], expiresAt: string) => {
+    let firstId: number | undefined;
+    for (const subject of subjects) {
+      const { lastInsertRowid } = insert.run(subject, expiresAt);
+      firstId ??= Number(lastInsertRowid);
+    }
+    if (firstId === undefined) throw new Error("no rows to insert");
+    return firstId;
+  });
+  return {
+    countLive: (now) => {
+      const row = db.prepare(SELECT_LIVE).get(sqliteDatetime(now)) as { live: number };
+      return Promise.resolve(row.live);
+    },
+    insertSessions: (subjects, expiresAt) =>
+      Promise.resolve(insertAll(subjects, sqliteDatetime(expiresAt))),
+    deleteBatch: ({ firstId, subjects }) =>
+      Promise.resolve(
+        db
+          .prepare(deleteSql(subjects.length))
+          .run(firstId, firstId + subjects.length - 1, ...subjects).changes,
+      ),
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+async function openMysql(url: string): Promise<Engine> {
+  // The server's own options: dates are sent and read as UTC.
+  const connection = await mysql.createConnection({
+    uri: url.replace(/^mariadb:/, "mysql:"),
+    timezone: "Z",
+  });
+  const inTransaction = async <T>(work: () => Promise<T>): Promise<T> => {
+    await connection.beginTransaction();
+    try {
+      const result = await work();
+      await connection.commit();
+      return result;
+    } catch (error) {
+      await connection.rollback();
+      throw error;
+    }
+  };
+  return {
+    countLive: async (now) => {
+      const [rows] = await connection.query<mysql.RowDataPacket[]>(SELECT_LIVE, [now]);
+      return Number((rows[0] as { live: number | string }).live);
+    },
+    // One multi-row INSERT: InnoDB gives its rows consecutive ids, insertId being the first.
+    insertSessions: (subjects, expiresAt) =>
+      inTransaction(async () => {
+        const [result] = await connection.query<mysql.ResultSetHeader>(
+          "INSERT INTO revocations (kind, subject, roles, expires_at) VALUES ?",
+          [subjects.map((subject) => ["session", subject, null, expiresAt])],
+        );
+        return result.insertId;
+      }),
+    deleteBatch: async ({ firstId, subjects }) => {
+      const [result] = await connection.query<mysql.ResultSetHeader>(deleteSql(subjects.length), [
+        firstId,
+        firstId + subjects.length - 1,
+        ...subjects,
+      ]);
+      return result.affectedRows;
+    },
+    close: () => connection.end(),
+  };
+}
