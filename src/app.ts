@@ -6,6 +6,7 @@ import { AuthService } from "./auth/auth.service";
 import { KeyRing } from "./auth/key-ring";
 import { Argon2PasswordHasher, type PasswordHasher } from "./auth/password-hasher";
 import { DatabaseRevocationStore } from "./auth/database-revocation-store";
+import { RedisRevocationFanout, revocationChannel } from "./auth/redis-revocation-fanout";
 import { SessionService } from "./auth/session.service";
 import { TokenService } from "./auth/token.service";
 import { type Clock, systemClock } from "./clock";
@@ -62,6 +63,17 @@ export function createServices(
     clock,
     overrides.logger,
   );
+  // With REDIS_URL, what this instance revokes is also published, once committed, for the others
+  // to apply at once; it is started (connected) by `start`, or by the CLI.
+  const fanout = config.redisUrl
+    ? new RedisRevocationFanout({
+        url: config.redisUrl,
+        channel: revocationChannel(config.jwt.issuer),
+        logger: overrides.logger,
+        sink: revocations,
+      })
+    : undefined;
+  if (fanout) revocations.onLocalRevocation((revocation) => void fanout.publish(revocation));
   const users = new UserService(dataSource.getRepository(User), hasher, clock, revocations);
   const sessions = new SessionService(dataSource, revocations, clock, {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
@@ -81,7 +93,7 @@ export function createServices(
   const auth = new AuthService(users, sessions, tokens, hasher, clock);
   const tasks = new TaskService(dataSource.getRepository(Task), clock);
   const services: Services = { users, sessions, tokens, auth, tasks };
-  return { services, keys, hasher, revocations };
+  return { services, keys, hasher, revocations, fanout };
 }
 
 export interface RunningApp {
@@ -97,7 +109,7 @@ export interface RunningApp {
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}) {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const dataSource = overrides.dataSource ?? createDataSource(config.database);
-  const { services, keys, hasher, revocations } = createServices(config, dataSource, {
+  const { services, keys, hasher, revocations, fanout } = createServices(config, dataSource, {
     ...overrides,
     logger,
   });
@@ -144,6 +156,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     if (!dataSource.isInitialized) await dataSource.initialize();
     await migrate(dataSource);
     await revocations.start();
+    // Never throws: without Redis, revocations still arrive through the log within a second.
+    await fanout?.start();
     if (hasher instanceof Argon2PasswordHasher) await hasher.warmUp();
     purgeTimer = setInterval(() => {
       purge().catch((error: unknown) => logger.warn({ err: error }, "purge failed"));
@@ -168,6 +182,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         });
         await apollo.stop();
         clearInterval(purgeTimer);
+        await fanout?.stop();
         await revocations.stop();
         if (dataSource.isInitialized) await dataSource.destroy();
       },

@@ -16,6 +16,12 @@ export interface RevocationSettings {
   readonly retentionSeconds: number;
 }
 
+/** A revocation as the services report it once committed, and as peers relay it. */
+export interface RevocationNotice {
+  readonly sessionIds?: readonly string[];
+  readonly roles?: { readonly userId: string; readonly roles: readonly Role[] };
+}
+
 /** How long an id skipped by the log is waited for before it is taken as rolled back. */
 const GAP_PATIENCE_MS = 5_000;
 /** A jump larger than this is an auto-increment reset or step, not transactions in flight. */
@@ -43,6 +49,9 @@ export class DatabaseRevocationStore implements RevocationStore {
   private lastRefreshedAt = -Infinity;
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
+  /** A read was asked for while one was in flight (which may have missed the new rows). */
+  private readAgain = false;
+  private localRevocationListener?: (revocation: RevocationNotice) => void;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -85,21 +94,66 @@ export class DatabaseRevocationStore implements RevocationStore {
     };
   }
 
-  applyLocally(revocation: {
-    sessionIds?: readonly string[];
-    roles?: { userId: string; roles: readonly Role[] };
-  }): void {
-    const expiresAt = this.clock.now().getTime() + this.settings.retentionSeconds * 1000;
-    for (const sessionId of revocation.sessionIds ?? [])
-      this.revokedSessions.set(sessionId, expiresAt);
+  /**
+   * Makes a revocation this instance has just committed take effect here at once, then tells
+   * the listener (the Redis fan-out, when configured) so other instances hear of it sooner than
+   * their next read of the log.
+   */
+  applyLocally(revocation: RevocationNotice): void {
+    this.rememberSessions(revocation.sessionIds ?? []);
     if (revocation.roles) {
       // id -1: the row this instance just wrote replaces it on the next read.
       this.currentRoles.set(revocation.roles.userId, {
         roles: revocation.roles.roles,
-        expiresAt,
+        expiresAt: this.retainedUntil(),
         id: -1,
       });
     }
+    if (this.localRevocationListener && (revocation.sessionIds?.length || revocation.roles)) {
+      try {
+        this.localRevocationListener(revocation);
+      } catch (error) {
+        // The revocation is committed and applied here; the log carries it to the others.
+        this.logger.warn({ err: error }, "revocation listener failed");
+      }
+    }
+  }
+
+  /** Called by `applyLocally` after each revocation; one listener, replaced by the next call. */
+  onLocalRevocation(listener: ((revocation: RevocationNotice) => void) | undefined): void {
+    this.localRevocationListener = listener;
+  }
+
+  /**
+   * A revocation another instance committed and announced (through Redis). Revoked sessions
+   * take effect at once: revoking is idempotent and order-free. A role change is not applied
+   * from the message: it carries no log id, so a late message could undo a newer change read
+   * from the log meanwhile (say, restore a removed ADMIN until retention ends). The log is read
+   * now instead, where later rows win, which costs one primary-key range read.
+   */
+  applyFromPeer(revocation: RevocationNotice): void {
+    this.rememberSessions(revocation.sessionIds ?? []);
+    if (revocation.roles) this.readSoon();
+  }
+
+  /** Reads the log now rather than at the next tick; a read in flight is followed by one more. */
+  readSoon(): void {
+    if (this.timer === undefined) return; // not started, or stopped
+    if (this.polling) {
+      this.readAgain = true;
+      return;
+    }
+    void this.pollSafely();
+  }
+
+  private rememberSessions(sessionIds: readonly string[]): void {
+    if (sessionIds.length === 0) return;
+    const expiresAt = this.retainedUntil();
+    for (const sessionId of sessionIds) this.revokedSessions.set(sessionId, expiresAt);
+  }
+
+  private retainedUntil(): number {
+    return this.clock.now().getTime() + this.settings.retentionSeconds * 1000;
   }
 
   /** Rows for a set of revoked sessions, written in the caller's transaction. */
@@ -133,7 +187,7 @@ export class DatabaseRevocationStore implements RevocationStore {
   }
 
   private expiry(): Date {
-    return new Date(this.clock.now().getTime() + this.settings.retentionSeconds * 1000);
+    return new Date(this.retainedUntil());
   }
 
   private async pollSafely(): Promise<void> {
@@ -142,6 +196,10 @@ export class DatabaseRevocationStore implements RevocationStore {
       await this.poll();
     } catch (error) {
       this.logger.warn({ err: error }, "revocation log could not be read");
+    }
+    if (this.readAgain && this.timer !== undefined) {
+      this.readAgain = false;
+      await this.pollSafely();
     }
   }
 

@@ -47,13 +47,25 @@ async function main(): Promise<number> {
   await dataSource.initialize();
   try {
     await migrate(dataSource);
-    const { services } = createServices(config, dataSource, { logger: createLogger("warn") });
+    const { services, fanout } = createServices(config, dataSource, {
+      logger: createLogger("warn"),
+    });
     const { user, created } = await services.users.upsert({
       email: values.email,
       password: values.password,
       displayName: values.name,
       roles: roleNames as Role[],
     });
+    if (fanout && !created) {
+      // The new roles are committed in the revocation log, which running servers read within a
+      // second; with REDIS_URL they hear of it at once. Failing to publish only warns.
+      await fanout.start({ subscribe: false });
+      try {
+        await fanout.publish({ roles: { userId: user.id, roles: user.roles } });
+      } finally {
+        await fanout.stop();
+      }
+    }
     console.log(
       `${created ? "Created" : "Updated"} ${user.email} (id ${user.id}) with roles ${user.roles.join(",")}`,
     );

@@ -34,6 +34,11 @@ export interface AppConfig {
     readonly pollIntervalMs: number;
     readonly maxStalenessMs: number;
   };
+  /**
+   * Redis to fan revocations out through (pub/sub), so other instances apply them within
+   * milliseconds. Optional: the revocation log alone keeps the one-second bound.
+   */
+  readonly redisUrl?: string;
   readonly introspection: boolean;
   readonly logLevel: string;
   readonly dataDir: string;
@@ -119,6 +124,12 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     publicKeyPem = readPem(value("JWT_PUBLIC_KEY"), "JWT_PUBLIC_KEY", cwd, problems);
   }
 
+  const redisUrl = value("REDIS_URL");
+  if (redisUrl !== undefined) {
+    const problem = redisUrlProblem(redisUrl);
+    if (problem) problems.push(problem);
+  }
+
   const kid = value("JWT_KID");
   if (kid !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(kid)) {
     problems.push("JWT_KID may hold only letters, digits, '.', '_' and '-' (at most 64)");
@@ -145,6 +156,7 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     sessionMaxLifetimeSeconds: duration("SESSION_MAX_LIFETIME", "30d", 60, 5 * 365 * DAY),
     // The contract: a revocation on one instance is honoured by all within one second.
     revocation: { pollIntervalMs: 250, maxStalenessMs: 1_000 },
+    redisUrl,
     introspection: parseBoolean(
       value("GRAPHQL_INTROSPECTION"),
       !production,
@@ -192,6 +204,16 @@ function parseDatabaseUrl(url: string, cwd: string): DatabaseConfig | string {
     }
   }
   return "DATABASE_URL must start with mysql://, mariadb:// or sqlite:";
+}
+
+function redisUrlProblem(url: string): string | undefined {
+  const shape = "REDIS_URL must look like redis://host:6379 or rediss://user:pass@host:6380/0";
+  if (!/^rediss?:\/\//.test(url)) return shape;
+  try {
+    return new URL(url).hostname ? undefined : shape;
+  } catch {
+    return shape;
+  }
 }
 
 function parseBoolean(
