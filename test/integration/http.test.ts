@@ -131,8 +131,10 @@ describe.each(databaseKinds())("when the database goes away ($name)", (kind) => 
     }
   });
   afterAll(async () => {
+    // Back up first, so the server can close its pool cleanly; then the proxy goes for good.
     await proxy?.restore();
     await server.close();
+    await proxy?.close();
   });
 
   it("fails closed with SERVICE_UNAVAILABLE (503), token checks included, and recovers", async () => {

@@ -39,6 +39,11 @@ export class TcpProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Stops for good: resets every connection and stops listening. */
+  close(): Promise<void> {
+    return this.cut();
+  }
+
   /** Accepts connections again, on the same port; does nothing while already accepting. */
   async restore(): Promise<this> {
     return this.server ? this : this.start();
