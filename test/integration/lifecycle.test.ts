@@ -1,3 +1,4 @@
+import { Revocation } from "../../src/auth/revocation.entity";
 import { Session } from "../../src/auth/session.entity";
 import { hashRefreshToken } from "../../src/auth/refresh-token";
 import { Role } from "../../src/users/role";
@@ -33,6 +34,7 @@ interface Refreshed {
 }
 
 const SOME_UUID = "00000000-0000-4000-8000-000000000000";
+const sidOf = (accessToken: string) => decodeToken(accessToken).payload.sid as string;
 
 describe.each(databaseKinds())("token lifecycle ($name)", (kind) => {
   let server: TestServer;
@@ -48,7 +50,6 @@ describe.each(databaseKinds())("token lifecycle ($name)", (kind) => {
   const me = (token: string) => server.gql<{ me: { id: string } }>(ME, {}, { token });
   const sessionRow = (id: string) =>
     server.app.dataSource.getRepository(Session).findOneByOrFail({ id });
-  const sidOf = (accessToken: string) => decodeToken(accessToken).payload.sid as string;
 
   function expectRefused(response: GraphQLResponse<unknown>) {
     expect(response.status).toBe(401);
@@ -409,6 +410,37 @@ describe.each(databaseKinds())("token lifecycle ($name)", (kind) => {
         errorCode(await server.gql("{ allTasks { id } }", {}, { token: editor.accessToken })),
       ).toBeUndefined();
     });
+  });
+});
+
+describe.each(databaseKinds())("purging ($name)", (kind) => {
+  let server: TestServer;
+  const clock = new ShiftedClock();
+
+  beforeAll(async () => {
+    server = await startTestServer(kind, {
+      clock,
+      env: { REFRESH_TOKEN_TTL: "100s", SESSION_MAX_LIFETIME: "100s" },
+    });
+  });
+  afterAll(() => server.close());
+
+  it("deletes sessions a day past expiry and revocation rows whose tokens have expired, nothing newer", async () => {
+    const old = await registerUser(server);
+    await server.gql(LOGOUT, {}, { token: old.accessToken });
+    const revocations = server.app.dataSource.getRepository(Revocation);
+    const sessions = server.app.dataSource.getRepository(Session);
+    expect(await revocations.countBy({ subject: sidOf(old.accessToken) })).toBe(1);
+
+    clock.advanceSeconds(24 * 3600 + 200);
+    const fresh = await registerUser(server);
+    await server.gql(LOGOUT, {}, { token: fresh.accessToken });
+    await server.app.purge();
+
+    expect(await sessions.findOneBy({ id: sidOf(old.accessToken) })).toBeNull();
+    expect(await revocations.countBy({ subject: sidOf(old.accessToken) })).toBe(0);
+    expect(await sessions.findOneBy({ id: sidOf(fresh.accessToken) })).not.toBeNull();
+    expect(await revocations.countBy({ subject: sidOf(fresh.accessToken) })).toBe(1);
   });
 });
 
