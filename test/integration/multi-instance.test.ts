@@ -1,40 +1,15 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { databaseKinds, type TestDatabase } from "../support/databases";
-import { LOGIN, REGISTER, SET_USER_ROLES } from "../support/documents";
+import { databaseKinds } from "../support/databases";
+import { LOGIN, ME_ID, REGISTER, SET_USER_ROLES, USERS } from "../support/documents";
 import { DEFAULT_PASSWORD, uniqueEmail } from "../support/factories";
 import { decodeToken } from "../support/forge";
-import {
-  cleanEnv,
-  run,
-  startServerProcess,
-  USER_ADD_JS,
-  type ServerProcess,
-} from "../support/processes";
+import { startTwoInstances, stopTwoInstances, type TwoInstances } from "../support/instances";
+import { run, USER_ADD_JS } from "../support/processes";
 import { errorCode, type GraphQLResponse, postGraphQL } from "../support/test-server";
 
 /**
  * Two server processes on one database: what one instance revokes, the other honours within a
  * second (the contract's staleness bound), and refresh-token rotation holds across instances.
  */
-
-const ME_ID = /* GraphQL */ `
-  query MeId {
-    me {
-      id
-    }
-  }
-`;
-
-const USERS = /* GraphQL */ `
-  query Users {
-    users {
-      id
-    }
-  }
-`;
 
 const LOGOUT = /* GraphQL */ `
   mutation Logout {
@@ -127,30 +102,14 @@ const refusedAsInvalidToken = (response: GraphQLResponse<unknown>) =>
   response.status === 401 && errorCode(response) === "UNAUTHENTICATED";
 
 describe.each(databaseKinds())("two instances on one database ($name)", (kind) => {
-  let database: TestDatabase | undefined;
-  let cwd: string | undefined;
-  let env: NodeJS.ProcessEnv;
-  let a: ServerProcess | undefined;
-  let b: ServerProcess | undefined;
+  let instances: TwoInstances | undefined;
   let email: string;
 
-  const urlA = () => a!.url;
-  const urlB = () => b!.url;
+  const urlA = () => instances!.a.url;
+  const urlB = () => instances!.b.url;
 
   beforeAll(async () => {
-    database = await kind.create();
-    cwd = mkdtempSync(join(tmpdir(), "gql-jwt-multi-"));
-    env = cleanEnv({
-      DATABASE_URL: database.url,
-      JWT_SECRET: randomBytes(48).toString("base64url"),
-      // `info`, not quieter: startServerProcess waits for the info-level "listening" line.
-      LOG_LEVEL: "info",
-      REFRESH_REUSE_GRACE: REUSE_GRACE,
-    });
-    // One after the other, so the two do not race to run the migrations.
-    a = await startServerProcess(cwd, env);
-    b = await startServerProcess(cwd, env);
-
+    instances = await startTwoInstances(kind, { REFRESH_REUSE_GRACE: REUSE_GRACE });
     email = uniqueEmail("multi");
     const registered = await postGraphQL<{ register: AuthData }>(urlA(), REGISTER, {
       input: { email, password: DEFAULT_PASSWORD },
@@ -158,16 +117,7 @@ describe.each(databaseKinds())("two instances on one database ($name)", (kind) =
     expect(registered.body.errors).toBeUndefined();
   }, 60_000);
 
-  afterAll(async () => {
-    try {
-      const codes = await Promise.all([a?.stop("SIGTERM"), b?.stop("SIGTERM")]);
-      if (a) expect(codes[0]).toBe(0);
-      if (b) expect(codes[1]).toBe(0);
-    } finally {
-      if (cwd) rmSync(cwd, { recursive: true, force: true });
-      await database?.drop();
-    }
-  }, 30_000);
+  afterAll(() => stopTwoInstances(instances), 30_000);
 
   it("refuses on B, within a second, an access token logged out through A", async () => {
     const session = await logIn(urlA(), email);
@@ -217,7 +167,7 @@ describe.each(databaseKinds())("two instances on one database ($name)", (kind) =
         run(
           process.execPath,
           [USER_ADD_JS, "--email", userEmail, "--password", DEFAULT_PASSWORD, "--roles", roles],
-          { cwd: cwd!, env },
+          { cwd: instances!.cwd, env: instances!.env },
         ),
       ),
     );

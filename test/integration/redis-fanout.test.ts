@@ -1,8 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import Redis from "ioredis";
 import pino from "pino";
 import type { DataSource } from "typeorm";
@@ -23,15 +20,10 @@ import { migrate } from "../../src/db/migrate";
 import { createLogger } from "../../src/logger";
 import { Role } from "../../src/users/role";
 import { databaseKinds, type TestDatabase } from "../support/databases";
-import { LOGIN, LOGOUT, REGISTER, SET_USER_ROLES } from "../support/documents";
+import { startTwoInstances, stopTwoInstances, type TwoInstances } from "../support/instances";
+import { LOGIN, LOGOUT, ME_ID, REGISTER, SET_USER_ROLES, USERS } from "../support/documents";
 import { DEFAULT_PASSWORD, uniqueEmail } from "../support/factories";
-import {
-  cleanEnv,
-  run,
-  startServerProcess,
-  USER_ADD_JS,
-  type ServerProcess,
-} from "../support/processes";
+import { run, startServerProcess, USER_ADD_JS, type ServerProcess } from "../support/processes";
 import { errorCode, type GraphQLResponse, postGraphQL } from "../support/test-server";
 
 /**
@@ -299,26 +291,8 @@ const REFUSED = (response: GraphQLResponse<unknown>) =>
   response.status === 401 && errorCode(response) === "UNAUTHENTICATED";
 const FORBIDDEN = (response: GraphQLResponse<unknown>) => errorCode(response) === "FORBIDDEN";
 
-const ME_ID = /* GraphQL */ `
-  query MeId {
-    me {
-      id
-    }
-  }
-`;
-
-const USERS = /* GraphQL */ `
-  query Users {
-    users {
-      id
-    }
-  }
-`;
-
 describe("two server processes on one SQLite database, with REDIS_URL", () => {
-  let database: TestDatabase | undefined;
-  let cwd: string | undefined;
-  let env: NodeJS.ProcessEnv;
+  let instances: TwoInstances | undefined;
   let a: ServerProcess | undefined;
   let b: ServerProcess | undefined;
   let adminToken: string;
@@ -352,7 +326,7 @@ describe("two server processes on one SQLite database, with REDIS_URL", () => {
     const result = await run(
       process.execPath,
       [USER_ADD_JS, "--email", email, "--password", DEFAULT_PASSWORD, "--roles", roles],
-      { cwd: cwd!, env },
+      { cwd: instances!.cwd, env: instances!.env },
     );
     expect(result).toEqual({ code: 0, output: expect.any(String) });
   }
@@ -373,22 +347,17 @@ describe("two server processes on one SQLite database, with REDIS_URL", () => {
   }
 
   beforeAll(async () => {
-    database = await databaseKinds()
-      .find((kind) => kind.name === "sqlite")!
-      .create();
-    cwd = mkdtempSync(join(tmpdir(), "gql-jwt-redis-"));
-    env = cleanEnv({
-      DATABASE_URL: database.url,
-      JWT_SECRET: randomBytes(48).toString("base64url"),
-      // Debug, for the "applied revocation from redis" lines.
-      LOG_LEVEL: "debug",
-      REDIS_URL,
-      // The channel is named after the issuer: this run hears no other test run.
-      JWT_ISSUER: `redis-fanout-test-${randomBytes(6).toString("hex")}`,
-    });
-    // One after the other, so the two do not race to run the migrations.
-    a = await startServerProcess(cwd, env);
-    b = await startServerProcess(cwd, env);
+    instances = await startTwoInstances(
+      databaseKinds().find((kind) => kind.name === "sqlite")!,
+      {
+        // Debug, for the "applied revocation from redis" lines.
+        LOG_LEVEL: "debug",
+        REDIS_URL,
+        // The channel is named after the issuer: this run hears no other test run.
+        JWT_ISSUER: `redis-fanout-test-${randomBytes(6).toString("hex")}`,
+      },
+    );
+    ({ a, b } = instances);
     for (const server of [a, b]) {
       await eventually("subscribed", () =>
         logSince(server, 0).some((line) => /subscribed to redis/.test(String(line.msg))),
@@ -400,16 +369,7 @@ describe("two server processes on one SQLite database, with REDIS_URL", () => {
     adminToken = (await logIn(a.url, adminEmail)).token;
   }, 60_000);
 
-  afterAll(async () => {
-    try {
-      const codes = await Promise.all([a?.stop("SIGTERM"), b?.stop("SIGTERM")]);
-      if (a) expect(codes[0]).toBe(0);
-      if (b) expect(codes[1]).toBe(0);
-    } finally {
-      if (cwd) rmSync(cwd, { recursive: true, force: true });
-      await database?.drop();
-    }
-  }, 30_000);
+  afterAll(() => stopTwoInstances(instances), 30_000);
 
   it("refuses on B an access token logged out through A, told by Redis", async () => {
     const email = uniqueEmail("fanout");
@@ -503,7 +463,10 @@ describe("two server processes on one SQLite database, with REDIS_URL", () => {
 
   it("runs a server that cannot reach Redis on the revocation log alone", async () => {
     const port = await closedPort();
-    const c = await startServerProcess(cwd!, { ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
+    const c = await startServerProcess(instances!.cwd, {
+      ...instances!.env,
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+    });
     try {
       expect(logSince(c, 0)).toContainEqual(
         expect.objectContaining({ level: 40, msg: expect.stringMatching(/unreachable/) }),

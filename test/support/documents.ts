@@ -150,3 +150,19 @@ export const REVOKE_USER_SESSIONS = /* GraphQL */ `
     revokeUserSessions(userId: $userId)
   }
 `;
+
+export const ME_ID = /* GraphQL */ `
+  query MeId {
+    me {
+      id
+    }
+  }
+`;
+
+export const USERS = /* GraphQL */ `
+  query Users {
+    users {
+      id
+    }
+  }
+`;
