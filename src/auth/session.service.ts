@@ -11,6 +11,7 @@ import {
   isAuthentic,
   newRotationKey,
   parseRefreshToken,
+  type ParsedRefreshToken,
   successorOf,
 } from "./refresh-token";
 import { Session, type SessionEndReason } from "./session.entity";
@@ -81,11 +82,10 @@ export class SessionService {
    * successor (it is derived, not random). A used token presented after that revokes the session.
    */
   async rotate(refreshToken: string, userAgent: string | null): Promise<RotationResult> {
-    const parsed = parseRefreshToken(refreshToken);
-    if (!parsed) return { ok: false, reason: "invalid" };
-    let session = await this.sessions.findOneBy({ id: parsed.sessionId });
-    if (!session || !isAuthentic(session.rotationKey, parsed))
-      return { ok: false, reason: "invalid" };
+    const found = await this.findAuthentic(refreshToken);
+    if (!found) return { ok: false, reason: "invalid" };
+    const { parsed } = found;
+    let session = found.session;
     if (session.revokedAt) return { ok: false, reason: "revoked", session };
 
     const now = this.clock.now();
@@ -139,18 +139,12 @@ export class SessionService {
 
   /** The session a refresh token belongs to, if the token is current (used by logout). */
   async findByRefreshToken(refreshToken: string): Promise<Session | null> {
-    const parsed = parseRefreshToken(refreshToken);
-    if (!parsed) return null;
-    const session = await this.sessions.findOneBy({ id: parsed.sessionId });
-    if (!session || !isAuthentic(session.rotationKey, parsed)) return null;
+    const session = (await this.findAuthentic(refreshToken))?.session;
+    if (!session) return null;
     const presented = hashRefreshToken(refreshToken);
     return session.refreshTokenHash === presented || session.previousTokenHash === presented
       ? session
       : null;
-  }
-
-  findById(id: string): Promise<Session | null> {
-    return this.sessions.findOneBy({ id });
   }
 
   /** The user's sessions that can still be refreshed, newest first. */
@@ -217,6 +211,19 @@ export class SessionService {
     const cutoff = new Date(this.clock.now().getTime() - olderThanSeconds * 1000);
     const result = await this.sessions.delete({ expiresAt: LessThan(cutoff) });
     return result.affected ?? 0;
+  }
+
+  /**
+   * The session a refresh token names, if the token was minted by it (its MAC checks out);
+   * whether it is the current token is for the caller to judge.
+   */
+  private async findAuthentic(
+    refreshToken: string,
+  ): Promise<{ parsed: ParsedRefreshToken; session: Session } | null> {
+    const parsed = parseRefreshToken(refreshToken);
+    if (!parsed) return null;
+    const session = await this.sessions.findOneBy({ id: parsed.sessionId });
+    return session && isAuthentic(session.rotationKey, parsed) ? { parsed, session } : null;
   }
 
   private after(date: Date, seconds: number): Date {
