@@ -14,12 +14,9 @@ import {
   RedisRevocationFanout,
 } from "../../src/auth/redis-revocation-fanout";
 import { Revocation } from "../../src/auth/revocation.entity";
-import { loadConfig } from "../../src/config/config";
-import { createDataSource } from "../../src/db/data-source";
-import { migrate } from "../../src/db/migrate";
 import { createLogger } from "../../src/logger";
 import { Role } from "../../src/users/role";
-import { databaseKinds, type TestDatabase } from "../support/databases";
+import { databaseKinds, openMigratedDataSource } from "../support/databases";
 import { startTwoInstances, stopTwoInstances, type TwoInstances } from "../support/instances";
 import { LOGIN, LOGOUT, ME_ID, REGISTER, SET_USER_ROLES, USERS } from "../support/documents";
 import { DEFAULT_PASSWORD, uniqueEmail } from "../support/factories";
@@ -201,7 +198,7 @@ describe("revocation fan-out over Redis, in process", () => {
 });
 
 describe("revocation store: revocations announced by other instances (sqlite)", () => {
-  let database: TestDatabase;
+  let opened: Awaited<ReturnType<typeof openMigratedDataSource>>;
   let dataSource: DataSource;
   let store: DatabaseRevocationStore;
 
@@ -221,22 +218,11 @@ describe("revocation store: revocations announced by other instances (sqlite)", 
   });
 
   beforeAll(async () => {
-    database = await databaseKinds()
-      .find((kind) => kind.name === "sqlite")!
-      .create();
-    dataSource = createDataSource(
-      loadConfig({
-        NODE_ENV: "test",
-        DATABASE_URL: database.url,
-        JWT_SECRET: "x".repeat(8) + "abcdefghijklmnopqrstuvwxyz",
-      }).database,
-    );
-    await dataSource.initialize();
-    await migrate(dataSource);
+    opened = await openMigratedDataSource(databaseKinds().find((kind) => kind.name === "sqlite")!);
+    dataSource = opened.dataSource;
   });
   afterAll(async () => {
-    await dataSource.destroy();
-    await database.drop();
+    await opened.close();
   });
 
   beforeEach(async () => {

@@ -3,13 +3,10 @@ import type { DataSource } from "typeorm";
 import { DatabaseRevocationStore } from "../../src/auth/database-revocation-store";
 import type { Principal } from "../../src/auth/principal";
 import { Revocation } from "../../src/auth/revocation.entity";
-import { loadConfig } from "../../src/config/config";
-import { createDataSource } from "../../src/db/data-source";
-import { migrate } from "../../src/db/migrate";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
 import { createLogger } from "../../src/logger";
 import { Role } from "../../src/users/role";
-import { databaseKinds, type TestDatabase } from "../support/databases";
+import { databaseKinds, openMigratedDataSource } from "../support/databases";
 
 const principalOf = (sessionId: string, roles: Role[] = [Role.USER]): Principal => ({
   userId: "u-1",
@@ -21,28 +18,19 @@ const principalOf = (sessionId: string, roles: Role[] = [Role.USER]): Principal 
 });
 
 describe.each(databaseKinds())("revocation log follower ($name)", (kind) => {
-  let database: TestDatabase;
+  let opened: Awaited<ReturnType<typeof openMigratedDataSource>>;
   let dataSource: DataSource;
   let monotonic = 0;
   let store: DatabaseRevocationStore;
   const inAnHour = () => new Date(Date.now() + 3_600_000);
 
   beforeAll(async () => {
-    database = await kind.create();
-    dataSource = createDataSource(
-      loadConfig({
-        NODE_ENV: "test",
-        DATABASE_URL: database.url,
-        JWT_SECRET: "x".repeat(8) + "abcdefghijklmnopqrstuvwxyz",
-      }).database,
-    );
-    await dataSource.initialize();
-    await migrate(dataSource);
+    opened = await openMigratedDataSource(kind);
+    dataSource = opened.dataSource;
   });
   afterAll(async () => {
     await store?.stop();
-    await dataSource.destroy();
-    await database.drop();
+    await opened.close();
   });
 
   beforeEach(async () => {

@@ -3,6 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
+import type { DataSource } from "typeorm";
+import { databaseFromEnvironment } from "../../src/config/config";
+import { createDataSource } from "../../src/db/data-source";
+import { migrate } from "../../src/db/migrate";
 
 export interface TestDatabase {
   /** A DATABASE_URL for the app. */
@@ -66,4 +70,24 @@ function withoutDatabase(url: string): string {
 export function databaseKinds(): DatabaseKind[] {
   const mysqlUrl = process.env.TEST_MYSQL_URL;
   return mysqlUrl ? [sqlite, mysql(mysqlUrl)] : [sqlite];
+}
+
+/**
+ * A fresh database of the given kind with every migration applied, for tests that drive the data
+ * layer directly rather than through a server. `close` disconnects and drops it.
+ */
+export async function openMigratedDataSource(
+  kind: DatabaseKind,
+): Promise<{ dataSource: DataSource; close(): Promise<void> }> {
+  const database = await kind.create();
+  const dataSource = createDataSource(databaseFromEnvironment({ DATABASE_URL: database.url }));
+  await dataSource.initialize();
+  await migrate(dataSource);
+  return {
+    dataSource,
+    close: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await database.drop();
+    },
+  };
 }
