@@ -92,6 +92,7 @@ function asymmetricConfig(algorithm: SigningAlgorithm): AppConfig["jwt"] {
     issuer: ISSUER,
     audience: AUDIENCE,
     clockToleranceSeconds: 5,
+    previousKeys: [],
   };
 }
 
@@ -148,8 +149,10 @@ export function runTokenMicroBenchmark(options: MicroOptions): void {
       issuer: ISSUER,
       audience: AUDIENCE,
       clockToleranceSeconds: 5,
+      previousKeys: [],
     },
     asymmetricConfig("RS256"),
+    asymmetricConfig("PS256"),
     asymmetricConfig("ES256"),
   ];
   for (const config of configs) {

@@ -53,7 +53,7 @@ export function createServices(
 ) {
   const clock = overrides.clock ?? systemClock;
   const hasher = overrides.hasher ?? new Argon2PasswordHasher();
-  const keys = KeyRing.fromConfig(config.jwt);
+  const keys = KeyRing.fromConfig(config.jwt, clock);
   const revocations = new DatabaseRevocationStore(
     dataSource,
     {

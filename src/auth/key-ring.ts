@@ -6,7 +6,8 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from "node:crypto";
-import type { AppConfig, SigningAlgorithm } from "../config/config";
+import { type Clock, epochSeconds, systemClock } from "../clock";
+import type { AppConfig, PreviousKeyConfig, SigningAlgorithm } from "../config/config";
 
 export interface SigningKey {
   readonly kid: string;
@@ -20,13 +21,18 @@ export interface VerificationKey {
   readonly key: KeyObject;
   /** The public JWK published at /.well-known/jwks.json; absent for HMAC keys. */
   readonly publicJwk?: JsonWebKey;
+  /** Epoch seconds after which a retired key verifies nothing and is no longer published. */
+  readonly notAfter?: number;
 }
 
 export class KeyConfigError extends Error {}
 
 /**
- * The keys this server signs and verifies with, looked up by `kid` only. Each key carries the
- * single algorithm it may be used with, which is how algorithm confusion is ruled out.
+ * The keys this server signs and verifies with, looked up by `kid` only: the kid is compared
+ * with the configured ids in memory and never used as a path, URL or query. Each key carries the
+ * single algorithm it may be used with, which is how algorithm confusion is ruled out. Besides
+ * the current key, keys retired by a rotation still verify (never sign) until removed or past
+ * their `notAfter`.
  */
 export class KeyRing {
   private readonly byKid: ReadonlyMap<string, VerificationKey>;
@@ -34,31 +40,54 @@ export class KeyRing {
   constructor(
     readonly signing: SigningKey,
     verification: readonly VerificationKey[],
+    private readonly clock: Clock = systemClock,
   ) {
-    this.byKid = new Map(verification.map((key) => [key.kid, key]));
+    const byKid = new Map<string, VerificationKey>();
+    for (const key of verification) {
+      if (byKid.has(key.kid)) {
+        throw new KeyConfigError(`two verification keys share the kid "${key.kid}"`);
+      }
+      byKid.set(key.kid, key);
+    }
+    this.byKid = byKid;
   }
 
   find(kid: string): VerificationKey | undefined {
-    return this.byKid.get(kid);
+    const key = this.byKid.get(kid);
+    return key && this.isLive(key) ? key : undefined;
   }
 
   /** Public verification keys only: never HMAC secrets, never private parts. */
   jwks(): { keys: JsonWebKey[] } {
     const keys: JsonWebKey[] = [];
     for (const key of this.byKid.values()) {
-      if (key.publicJwk)
+      if (key.publicJwk && this.isLive(key)) {
         keys.push({ ...key.publicJwk, kid: key.kid, alg: key.algorithm, use: "sig" });
+      }
     }
     return { keys };
   }
 
-  static fromConfig(jwt: AppConfig["jwt"]): KeyRing {
+  private isLive(key: VerificationKey): boolean {
+    return key.notAfter === undefined || epochSeconds(this.clock.now()) <= key.notAfter;
+  }
+
+  static fromConfig(jwt: AppConfig["jwt"], clock: Clock = systemClock): KeyRing {
+    const current = KeyRing.currentKeys(jwt);
+    const previous = jwt.previousKeys.map((entry, index) => previousKey(entry, index));
+    return new KeyRing(current.signing, [current.verification, ...previous], clock);
+  }
+
+  private static currentKeys(jwt: AppConfig["jwt"]): {
+    signing: SigningKey;
+    verification: VerificationKey;
+  } {
     const algorithm = jwt.algorithm;
     if (algorithm.startsWith("HS")) {
       if (!jwt.secret) throw new KeyConfigError(`${algorithm} needs JWT_SECRET`);
       const key = createSecretKey(jwt.secret);
       const kid = jwt.kid ?? hmacKid(jwt.secret);
-      return new KeyRing({ kid, algorithm, key }, [{ kid, algorithm, key }]);
+      return { signing: { kid, algorithm, key }, verification: { kid, algorithm, key } };
     }
     if (!jwt.privateKeyPem || !jwt.publicKeyPem) {
       throw new KeyConfigError(`${algorithm} needs JWT_PRIVATE_KEY and JWT_PUBLIC_KEY`);
@@ -73,10 +102,29 @@ export class KeyRing {
       throw new KeyConfigError("JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are not a key pair");
     }
     const kid = jwt.kid ?? thumbprint(publicJwk);
-    return new KeyRing({ kid, algorithm, key: privateKey }, [
-      { kid, algorithm, key: publicKey, publicJwk },
-    ]);
+    return {
+      signing: { kid, algorithm, key: privateKey },
+      verification: { kid, algorithm, key: publicKey, publicJwk },
+    };
   }
+}
+
+/** A retired key: verification only, so only its public half (or the HMAC secret) is kept. */
+function previousKey(entry: PreviousKeyConfig, index: number): VerificationKey {
+  const name = `JWT_PREVIOUS_KEYS[${index}]`;
+  const { algorithm, notAfter } = entry;
+  if (algorithm.startsWith("HS")) {
+    if (!entry.secret) throw new KeyConfigError(`${name} needs a secret for ${algorithm}`);
+    const kid = entry.kid ?? hmacKid(entry.secret);
+    return { kid, algorithm, key: createSecretKey(entry.secret), notAfter };
+  }
+  if (!entry.publicKeyPem) throw new KeyConfigError(`${name} needs a key for ${algorithm}`);
+  // createPublicKey also takes a private PEM and keeps only its public half.
+  const publicKey = parseKey(() => createPublicKey(entry.publicKeyPem!), `${name}.key`);
+  assertKeyFits(algorithm, publicKey);
+  const publicJwk = publicKey.export({ format: "jwk" });
+  const kid = entry.kid ?? thumbprint(publicJwk);
+  return { kid, algorithm, key: publicKey, publicJwk, notAfter };
 }
 
 function parseKey(parse: () => KeyObject, name: string): KeyObject {

@@ -24,6 +24,8 @@ export interface AppConfig {
     readonly issuer: string;
     readonly audience: string;
     readonly clockToleranceSeconds: number;
+    /** Keys that still verify (never sign) after a rotation; see JWT_PREVIOUS_KEYS. */
+    readonly previousKeys: readonly PreviousKeyConfig[];
   };
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
@@ -42,6 +44,19 @@ export interface AppConfig {
   readonly introspection: boolean;
   readonly logLevel: string;
   readonly dataDir: string;
+}
+
+/**
+ * A verification-only key kept after a rotation so that tokens it signed stay valid until they
+ * expire. HMAC entries carry `secret`; asymmetric ones carry `publicKeyPem` (public half only).
+ */
+export interface PreviousKeyConfig {
+  readonly algorithm: SigningAlgorithm;
+  readonly kid?: string;
+  readonly secret?: Buffer;
+  readonly publicKeyPem?: string;
+  /** Epoch seconds after which the key verifies nothing and leaves the JWKS. */
+  readonly notAfter?: number;
 }
 
 export class ConfigError extends Error {
@@ -100,11 +115,7 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
   const database = parseDatabaseUrl(value("DATABASE_URL") ?? DEFAULT_DATABASE_URL, cwd);
   if (typeof database === "string") problems.push(database);
 
-  const algorithmText = (value("JWT_ALG") ?? "HS256").toUpperCase();
-  const algorithm = SIGNING_ALGORITHMS.find((alg) => alg === algorithmText);
-  if (!algorithm) {
-    problems.push(`JWT_ALG must be one of ${SIGNING_ALGORITHMS.join(", ")}`);
-  }
+  const algorithm = parseAlgorithm(value("JWT_ALG") ?? "HS256", "JWT_ALG", problems);
   const symmetric = (algorithm ?? "HS256").startsWith("HS");
 
   let secret: Buffer | undefined;
@@ -131,9 +142,8 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
   }
 
   const kid = value("JWT_KID");
-  if (kid !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(kid)) {
-    problems.push("JWT_KID may hold only letters, digits, '.', '_' and '-' (at most 64)");
-  }
+  if (kid !== undefined && !KID.test(kid)) problems.push(`JWT_KID ${KID_RULE}`);
+  const previousKeys = parsePreviousKeys(value("JWT_PREVIOUS_KEYS"), cwd, problems);
 
   const config: AppConfig = {
     env: envName,
@@ -149,6 +159,7 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
       issuer: value("JWT_ISSUER") ?? DEFAULT_ISSUER,
       audience: value("JWT_AUDIENCE") ?? DEFAULT_AUDIENCE,
       clockToleranceSeconds: duration("JWT_CLOCK_TOLERANCE", "5s", 0, 300),
+      previousKeys,
     },
     accessTokenTtlSeconds: duration("ACCESS_TOKEN_TTL", "15m", 1, DAY),
     refreshTokenTtlSeconds: duration("REFRESH_TOKEN_TTL", "7d", 60, 365 * DAY),
@@ -184,6 +195,113 @@ export function databaseFromEnvironment(
   const database = parseDatabaseUrl(env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL, cwd);
   if (typeof database === "string") throw new ConfigError([database]);
   return database;
+}
+
+const KID = /^[A-Za-z0-9._-]{1,64}$/;
+const KID_RULE = "may hold only letters, digits, '.', '_' and '-' (at most 64)";
+
+/**
+ * Exactly one of the listed algorithms, compared after upper-casing. `none` gets its own
+ * message in every spelling: an unsigned token is never acceptable, whatever else is configured.
+ */
+function parseAlgorithm(
+  text: string,
+  name: string,
+  problems: string[],
+): SigningAlgorithm | undefined {
+  const upper = text.trim().toUpperCase();
+  if (upper === "NONE") {
+    problems.push(`${name} "none" is never accepted: tokens must be signed`);
+    return undefined;
+  }
+  const algorithm = SIGNING_ALGORITHMS.find((alg) => alg === upper);
+  if (!algorithm) problems.push(`${name} must be one of ${SIGNING_ALGORITHMS.join(", ")}`);
+  return algorithm;
+}
+
+/**
+ * JWT_PREVIOUS_KEYS: a JSON array (or the path of a JSON file holding one) of
+ * `{ "alg", "key" | "secret", "kid"?, "notAfter"? }`. `key` is PEM text or a PEM file path;
+ * a private key is accepted but only its public half is kept. Without `kid`, the kid is derived
+ * exactly as it was when the key signed, so a rotation needs nothing but moving the old key here.
+ */
+function parsePreviousKeys(
+  text: string | undefined,
+  cwd: string,
+  problems: string[],
+): PreviousKeyConfig[] {
+  if (text === undefined) return [];
+  const name = "JWT_PREVIOUS_KEYS";
+  let json = text;
+  if (!text.startsWith("[")) {
+    try {
+      json = readFileSync(resolve(cwd, text), "utf8");
+    } catch {
+      problems.push(`${name} must be a JSON array or the path of a readable JSON file`);
+      return [];
+    }
+  }
+  let entries: unknown;
+  try {
+    entries = JSON.parse(json);
+  } catch {
+    problems.push(`${name} is not valid JSON`);
+    return [];
+  }
+  if (!Array.isArray(entries)) {
+    problems.push(`${name} must be a JSON array of keys`);
+    return [];
+  }
+  const keys: PreviousKeyConfig[] = [];
+  entries.forEach((entry: unknown, index) => {
+    const where = `${name}[${index}]`;
+    if (!entry || typeof entry !== "object" || Array.isArray(entry)) {
+      problems.push(`${where} must be an object like {"alg":"RS256","key":"./old-public.pem"}`);
+      return;
+    }
+    const { alg, key, secret, kid, notAfter, ...unknown } = entry as Record<string, unknown>;
+    const before = problems.length;
+    const extra = Object.keys(unknown);
+    if (extra.length > 0) problems.push(`${where} has unknown members: ${extra.join(", ")}`);
+    const algorithm =
+      typeof alg === "string" ? parseAlgorithm(alg, `${where}.alg`, problems) : undefined;
+    if (typeof alg !== "string") problems.push(`${where}.alg is required`);
+    if (kid !== undefined && (typeof kid !== "string" || !KID.test(kid))) {
+      problems.push(`${where}.kid ${KID_RULE}`);
+    }
+    let notAfterSeconds: number | undefined;
+    if (notAfter !== undefined) {
+      const time = typeof notAfter === "string" ? Date.parse(notAfter) : NaN;
+      if (Number.isNaN(time)) problems.push(`${where}.notAfter must be an ISO 8601 date-time`);
+      else notAfterSeconds = Math.floor(time / 1000);
+    }
+    let secretBytes: Buffer | undefined;
+    let publicKeyPem: string | undefined;
+    if (algorithm?.startsWith("HS")) {
+      if (typeof secret !== "string" || key !== undefined) {
+        problems.push(`${where} needs "secret" (and no "key") for ${algorithm}`);
+      } else {
+        secretBytes = Buffer.from(secret, "utf8");
+        const weakness = secretWeakness(secretBytes);
+        if (weakness) problems.push(`${where}.secret is too weak: ${weakness}`);
+      }
+    } else if (algorithm) {
+      if (typeof key !== "string" || secret !== undefined) {
+        problems.push(`${where} needs "key" (and no "secret") for ${algorithm}`);
+      } else {
+        publicKeyPem = readPem(key, `${where}.key`, cwd, problems);
+      }
+    }
+    if (problems.length > before || !algorithm) return;
+    keys.push({
+      algorithm,
+      ...(typeof kid === "string" ? { kid } : {}),
+      ...(secretBytes ? { secret: secretBytes } : {}),
+      ...(publicKeyPem ? { publicKeyPem } : {}),
+      ...(notAfterSeconds !== undefined ? { notAfter: notAfterSeconds } : {}),
+    });
+  });
+  return keys;
 }
 
 function parseDatabaseUrl(url: string, cwd: string): DatabaseConfig | string {

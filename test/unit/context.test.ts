@@ -18,6 +18,7 @@ const tokens = new TokenService(
     issuer: "issuer",
     audience: "audience",
     clockToleranceSeconds: 0,
+    previousKeys: [],
   }),
   { issuer: "issuer", audience: "audience", accessTokenTtlSeconds: 900, clockToleranceSeconds: 0 },
   frozenClock(),

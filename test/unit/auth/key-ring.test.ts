@@ -32,6 +32,7 @@ function jwtConfig(overrides: Partial<AppConfig["jwt"]>): AppConfig["jwt"] {
     issuer: "issuer",
     audience: "audience",
     clockToleranceSeconds: 0,
+    previousKeys: [],
     ...overrides,
   };
 }
@@ -300,5 +301,120 @@ describe("KeyRing with an EC key pair", () => {
     expect(keyConfigErrorOf(() => ring("ES256", keys())).message).toBe(
       "ES256 needs an EC key on the P-256 curve",
     );
+  });
+});
+
+describe("KeyRing with previous keys (rotation)", () => {
+  const withPrevious = (
+    current: Partial<AppConfig["jwt"]>,
+    previousKeys: AppConfig["jwt"]["previousKeys"],
+    clock?: { now(): Date },
+  ) => KeyRing.fromConfig(jwtConfig({ ...current, previousKeys }), clock);
+
+  it("verifies with a previous key under the kid it signed with, and signs only with the current one", () => {
+    const before = ring("RS256", otherRsa);
+    const keys = withPrevious({ algorithm: "ES256", ...p256 }, [
+      { algorithm: "RS256", publicKeyPem: otherRsa.publicKeyPem },
+    ]);
+    expect(keys.signing.algorithm).toBe("ES256");
+    const previous = keys.find(before.signing.kid);
+    expect(previous?.algorithm).toBe("RS256");
+    expect(previous?.key.type).toBe("public");
+  });
+
+  it("keeps only the public half of a previous private key", () => {
+    const keys = withPrevious({ secret: SECRET }, [
+      { algorithm: "ES256", publicKeyPem: otherP256.privateKeyPem },
+    ]);
+    const [published] = keys.jwks().keys;
+    expect(Object.keys(published).sort()).toEqual(["alg", "crv", "kid", "kty", "use", "x", "y"]);
+    expect(keys.find(String(published.kid))?.key.type).toBe("public");
+  });
+
+  it("derives a previous HMAC key's kid as it was derived when the secret signed", () => {
+    const before = KeyRing.fromConfig(jwtConfig({ secret: OTHER_SECRET }));
+    const keys = withPrevious({ algorithm: "RS256", ...rsa }, [
+      { algorithm: "HS256", secret: OTHER_SECRET },
+    ]);
+    expect(keys.find(before.signing.kid)?.algorithm).toBe("HS256");
+  });
+
+  it("publishes the current and previous public keys, never a previous HMAC secret", () => {
+    const keys = withPrevious({ algorithm: "RS256", ...rsa }, [
+      { algorithm: "PS256", publicKeyPem: otherRsa.publicKeyPem, kid: "old-ps" },
+      { algorithm: "HS512", secret: OTHER_SECRET },
+    ]);
+    const published = keys.jwks().keys;
+    expect(published.map((key) => [key.kid, key.alg])).toEqual([
+      [keys.signing.kid, "RS256"],
+      ["old-ps", "PS256"],
+    ]);
+    for (const key of published) {
+      for (const member of PRIVATE_MEMBERS) expect(key).not.toHaveProperty(member);
+    }
+  });
+
+  it("stops verifying and publishing a previous key after its notAfter", () => {
+    let now = new Date("2030-01-01T00:00:00Z");
+    const keys = withPrevious(
+      { secret: SECRET },
+      [
+        {
+          algorithm: "ES256",
+          publicKeyPem: p256.publicKeyPem,
+          kid: "retiring",
+          notAfter: Date.parse("2030-01-01T00:15:00Z") / 1000,
+        },
+      ],
+      { now: () => now },
+    );
+    expect(keys.find("retiring")).toBeDefined();
+    expect(keys.jwks().keys).toHaveLength(1);
+    now = new Date("2030-01-01T00:15:01Z");
+    expect(keys.find("retiring")).toBeUndefined();
+    expect(keys.jwks().keys).toEqual([]);
+    expect(keys.find(keys.signing.kid)).toBeDefined();
+  });
+
+  it("refuses two keys under one kid", () => {
+    const current = ring("ES256", p256);
+    expect(
+      keyConfigErrorOf(() =>
+        withPrevious({ algorithm: "ES256", ...p256 }, [
+          { algorithm: "ES256", publicKeyPem: p256.publicKeyPem },
+        ]),
+      ).message,
+    ).toBe(`two verification keys share the kid "${current.signing.kid}"`);
+    expect(
+      keyConfigErrorOf(() =>
+        withPrevious({ secret: SECRET, kid: "k1" }, [
+          { algorithm: "HS256", secret: OTHER_SECRET, kid: "k1" },
+        ]),
+      ).message,
+    ).toBe('two verification keys share the kid "k1"');
+  });
+
+  it.each([
+    ["RS256", () => rsa1024.publicKeyPem, "RS256 needs an RSA key of at least 2048 bits"],
+    ["RS256", () => p256.publicKeyPem, "RS256 needs an RSA key"],
+    ["ES256", () => p384.publicKeyPem, "ES256 needs an EC key on the P-256 curve"],
+    ["ES256", () => rsa.publicKeyPem, "ES256 needs an EC key on the P-256 curve"],
+    ["PS256", () => ed25519.publicKeyPem, "PS256 needs an RSA key"],
+  ] as const)("refuses a previous %s key that does not fit", (algorithm, key, message) => {
+    expect(
+      keyConfigErrorOf(() => withPrevious({ secret: SECRET }, [{ algorithm, publicKeyPem: key() }]))
+        .message,
+    ).toBe(message);
+  });
+
+  it("refuses a previous key that is not PEM, naming the entry", () => {
+    expect(
+      keyConfigErrorOf(() =>
+        withPrevious({ secret: SECRET }, [
+          { algorithm: "HS256", secret: OTHER_SECRET },
+          { algorithm: "RS256", publicKeyPem: "-----BEGIN PUBLIC KEY-----\nnope\n" },
+        ]),
+      ).message,
+    ).toBe("JWT_PREVIOUS_KEYS[1].key is not a valid PEM key");
   });
 });

@@ -40,6 +40,7 @@ function jwtConfig(overrides: Partial<AppConfig["jwt"]>): AppConfig["jwt"] {
     issuer: SETTINGS.issuer,
     audience: SETTINGS.audience,
     clockToleranceSeconds: SETTINGS.clockToleranceSeconds,
+    previousKeys: [],
     ...overrides,
   };
 }

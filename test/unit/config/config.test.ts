@@ -23,6 +23,7 @@ const STRONG_SECRET = "Zq7-vR2pLm9xW4tK8sN3bH6yJ1cF5dG0aE-Ux_Oi";
 const FAKE_PRIVATE_PEM = "-----BEGIN PRIVATE KEY-----\nMIIBfake\n-----END PRIVATE KEY-----";
 const FAKE_PUBLIC_PEM = "-----BEGIN PUBLIC KEY-----\nMIIBfake\n-----END PUBLIC KEY-----";
 const ALG_PROBLEM = "JWT_ALG must be one of HS256, HS384, HS512, RS256, PS256, ES256";
+const NONE_PROBLEM = 'JWT_ALG "none" is never accepted: tokens must be signed';
 
 let cwd: string;
 
@@ -187,7 +188,7 @@ describe("loadConfig reports every problem at once", () => {
       expect.arrayContaining([
         "PORT must be an integer from 0 to 65535",
         "DATABASE_URL must start with mysql://, mariadb:// or sqlite:",
-        ALG_PROBLEM,
+        NONE_PROBLEM,
         "JWT_SECRET is required in production (at least 32 bytes)",
         "JWT_KID may hold only letters, digits, '.', '_' and '-' (at most 64)",
         "ACCESS_TOKEN_TTL must be a duration like 15m, 7d or 10s, from 1s to 86400s",
@@ -463,8 +464,12 @@ describe("loadConfig JWT_ALG and keys", () => {
     );
   });
 
-  it.each(["none", "HS1024", "RS512", "ES384", "EdDSA"])("refuses JWT_ALG=%s", (text) => {
+  it.each(["HS1024", "RS512", "ES384", "EdDSA", "none256"])("refuses JWT_ALG=%s", (text) => {
     expect(problemsOf({ JWT_ALG: text, JWT_SECRET: STRONG_SECRET })).toEqual([ALG_PROBLEM]);
+  });
+
+  it.each(["none", "None", "NONE", "nOnE", " none "])("refuses JWT_ALG=%j by name", (text) => {
+    expect(problemsOf({ JWT_ALG: text, JWT_SECRET: STRONG_SECRET })).toEqual([NONE_PROBLEM]);
   });
 
   it("requires both PEM keys for an asymmetric algorithm, even in development", () => {
@@ -536,5 +541,83 @@ describe("loadConfig result", () => {
     expect(() => {
       (config.jwt as { algorithm: string }).algorithm = "none";
     }).toThrow(TypeError);
+  });
+});
+
+describe("loadConfig JWT_PREVIOUS_KEYS", () => {
+  const OLD_SECRET = "Old-secret-Zq7vR2pLm9xW4tK8sN3bH6yJ1cF5";
+  const keys = (entries: unknown) => load({ JWT_PREVIOUS_KEYS: JSON.stringify(entries) });
+  const previousProblems = (entries: unknown) =>
+    problemsOf({ JWT_PREVIOUS_KEYS: JSON.stringify(entries) });
+
+  it("is empty by default", () => {
+    expect(load().jwt.previousKeys).toEqual([]);
+  });
+
+  it("reads HMAC secrets and public keys, with optional kid and notAfter", () => {
+    const config = keys([
+      { alg: "HS256", secret: OLD_SECRET },
+      { alg: "rs256", key: FAKE_PUBLIC_PEM, kid: "2025-a", notAfter: "2030-01-01T00:00:00Z" },
+    ]);
+    expect(config.jwt.previousKeys).toEqual([
+      { algorithm: "HS256", secret: Buffer.from(OLD_SECRET) },
+      {
+        algorithm: "RS256",
+        kid: "2025-a",
+        publicKeyPem: FAKE_PUBLIC_PEM,
+        notAfter: Date.parse("2030-01-01T00:00:00Z") / 1000,
+      },
+    ]);
+  });
+
+  it("reads the array from a JSON file, and PEM keys from files relative to the cwd", () => {
+    writeFileSync(join(cwd, "old.pem"), FAKE_PUBLIC_PEM);
+    writeFileSync(join(cwd, "previous.json"), JSON.stringify([{ alg: "ES256", key: "old.pem" }]));
+    expect(load({ JWT_PREVIOUS_KEYS: "previous.json" }).jwt.previousKeys).toEqual([
+      { algorithm: "ES256", publicKeyPem: FAKE_PUBLIC_PEM },
+    ]);
+  });
+
+  it.each(["none", "NONE", "None"])("refuses alg %j in a previous key", (alg) => {
+    expect(previousProblems([{ alg, key: FAKE_PUBLIC_PEM }])).toEqual([
+      'JWT_PREVIOUS_KEYS[0].alg "none" is never accepted: tokens must be signed',
+    ]);
+  });
+
+  it("reports every bad entry at once", () => {
+    expect(
+      previousProblems([
+        { alg: "HS256", secret: "short" },
+        { alg: "RS256", secret: OLD_SECRET },
+        { alg: "ES256", key: "missing.pem" },
+        { key: FAKE_PUBLIC_PEM },
+        { alg: "HS256", secret: OLD_SECRET, kid: "../../etc/passwd" },
+        { alg: "HS256", secret: OLD_SECRET, notAfter: "soon", jku: "https://evil" },
+        "HS256",
+      ]),
+    ).toEqual([
+      "JWT_PREVIOUS_KEYS[0].secret is too weak: it must be at least 32 bytes",
+      'JWT_PREVIOUS_KEYS[1] needs "key" (and no "secret") for RS256',
+      "JWT_PREVIOUS_KEYS[2].key is neither PEM text nor a readable PEM file",
+      "JWT_PREVIOUS_KEYS[3].alg is required",
+      "JWT_PREVIOUS_KEYS[4].kid may hold only letters, digits, '.', '_' and '-' (at most 64)",
+      "JWT_PREVIOUS_KEYS[5] has unknown members: jku",
+      "JWT_PREVIOUS_KEYS[5].notAfter must be an ISO 8601 date-time",
+      'JWT_PREVIOUS_KEYS[6] must be an object like {"alg":"RS256","key":"./old-public.pem"}',
+    ]);
+  });
+
+  it.each([
+    ["{not json", "JWT_PREVIOUS_KEYS must be a JSON array or the path of a readable JSON file"],
+    ["[1,", "JWT_PREVIOUS_KEYS is not valid JSON"],
+  ])("refuses %j", (text, problem) => {
+    expect(problemsOf({ JWT_PREVIOUS_KEYS: text })).toEqual([problem]);
+  });
+
+  it("refuses a JSON value that is not an array", () => {
+    writeFileSync(join(cwd, "keys.json"), '{"alg":"HS256"}');
+    expect(problemsOf({ JWT_PREVIOUS_KEYS: "keys.json" })).toEqual([
+      "JWT_PREVIOUS_KEYS must be a JSON array of keys",
+    ]);
   });
 });
