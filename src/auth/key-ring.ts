@@ -121,7 +121,11 @@ function previousKey(entry: PreviousKeyConfig, index: number): VerificationKey {
   if (!entry.publicKeyPem) throw new KeyConfigError(`${name} needs a key for ${algorithm}`);
   // createPublicKey also takes a private PEM and keeps only its public half.
   const publicKey = parseKey(() => createPublicKey(entry.publicKeyPem!), `${name}.key`);
-  assertKeyFits(algorithm, publicKey);
+  try {
+    assertKeyFits(algorithm, publicKey);
+  } catch (error) {
+    throw new KeyConfigError(`${name}: ${(error as Error).message}`);
+  }
   const publicJwk = publicKey.export({ format: "jwk" });
   const kid = entry.kid ?? thumbprint(publicJwk);
   return { kid, algorithm, key: publicKey, publicJwk, notAfter };

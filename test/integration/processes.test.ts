@@ -1,9 +1,11 @@
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { databaseKinds } from "../support/databases";
 import { LOGIN, ME } from "../support/documents";
 import { DEFAULT_PASSWORD, uniqueEmail } from "../support/factories";
+import { keyPair } from "../support/forge";
 import {
   cleanEnv,
   MAIN_JS,
@@ -13,6 +15,8 @@ import {
   USER_ADD_JS,
 } from "../support/processes";
 import { postGraphQL } from "../support/test-server";
+
+const STRONG_SECRET = "Zq7-vR2pLm9xW4tK8sN3bH6yJ1cF5dG0aE-Ux_Oi";
 
 interface Tokens {
   accessToken: string;
@@ -158,5 +162,58 @@ describe.each(databaseKinds())("npm run user:add ($name)", (kind) => {
       rmSync(cwd, { recursive: true, force: true });
       await database.drop();
     }
+  });
+});
+
+describe("refusing keys at start-up", () => {
+  let cwd: string;
+  const rsa = keyPair("rsa");
+  const otherRsa = keyPair("rsa");
+  const ec = keyPair("ec");
+  const { privateKey: rsa1024 } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+  const rsa1024Pem = rsa1024.export({ type: "pkcs8", format: "pem" }).toString();
+  const rsa1024PublicPem = createPublicKey(rsa1024).export({ type: "spki", format: "pem" });
+
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), "gql-jwt-keys-"));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it.each([
+    ["JWT_ALG none", { JWT_ALG: "None" }, 'JWT_ALG "none" is never accepted'],
+    [
+      "an RSA key under 2048 bits",
+      { JWT_ALG: "RS256", JWT_PRIVATE_KEY: rsa1024Pem, JWT_PUBLIC_KEY: String(rsa1024PublicPem) },
+      "RS256 needs an RSA key of at least 2048 bits",
+    ],
+    [
+      "an EC key for RS256",
+      { JWT_ALG: "RS256", JWT_PRIVATE_KEY: ec.privateKeyPem, JWT_PUBLIC_KEY: ec.publicKeyPem },
+      "RS256 needs an RSA key",
+    ],
+    [
+      "a private and a public key that are not a pair",
+      {
+        JWT_ALG: "PS256",
+        JWT_PRIVATE_KEY: rsa.privateKeyPem,
+        JWT_PUBLIC_KEY: otherRsa.publicKeyPem,
+      },
+      "JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are not a key pair",
+    ],
+    [
+      "a previous key that does not fit its algorithm",
+      { JWT_PREVIOUS_KEYS: JSON.stringify([{ alg: "ES256", key: rsa.publicKeyPem }]) },
+      "JWT_PREVIOUS_KEYS[0]: ES256 needs an EC key on the P-256 curve",
+    ],
+  ])("refuses %s, with a message and no stack trace", async (_name, env, message) => {
+    const result = await run(process.execPath, [MAIN_JS], {
+      cwd,
+      env: cleanEnv({ NODE_ENV: "production", PORT: "0", JWT_SECRET: STRONG_SECRET, ...env }),
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain("Invalid configuration");
+    expect(result.output).toContain(message);
+    expect(result.output).not.toMatch(/\n\s+at /);
+    expect(result.output).not.toContain("PRIVATE KEY");
   });
 });

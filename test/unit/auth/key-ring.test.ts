@@ -404,7 +404,7 @@ describe("KeyRing with previous keys (rotation)", () => {
     expect(
       keyConfigErrorOf(() => withPrevious({ secret: SECRET }, [{ algorithm, publicKeyPem: key() }]))
         .message,
-    ).toBe(message);
+    ).toBe(`JWT_PREVIOUS_KEYS[0]: ${message}`);
   });
 
   it("refuses a previous key that is not PEM, naming the entry", () => {
