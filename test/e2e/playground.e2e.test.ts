@@ -132,6 +132,25 @@ describe("GraphiQL playground in Chromium", () => {
     await waitForText(page, ".graphiql-response", "UNAUTHENTICATED");
   });
 
+  it("forgets a token the API refuses, here one whose session ended elsewhere", async () => {
+    await replaceEditorText(page, QUERY_EDITOR, LOGIN);
+    await run(page, "Login", () => page.click(".graphiql-execute-button"));
+    await replaceEditorText(page, QUERY_EDITOR, ME);
+    const signedIn = await run(page, "Me", () => page.click(".graphiql-execute-button"));
+    const token = signedIn.headers().authorization?.replace(/^Bearer /, "");
+    expect(token).toEqual(expect.any(String));
+
+    // The same person ends that session from another client.
+    const logout = await server.gql<{ logout: boolean }>(LOGOUT, {}, { token });
+    expect(logout.body.data?.logout).toBe(true);
+
+    const refused = await runForResponse(page, "Me", () => page.click(".graphiql-execute-button"));
+    expect(refused.status()).toBe(401);
+    await waitForText(page, "[data-testid=token-status]", "No access token");
+    const next = await run(page, "Me", () => page.click(".graphiql-execute-button"));
+    expect(next.headers().authorization).toBeUndefined();
+  });
+
   it("loaded everything from the API itself and broke no CSP rule", () => {
     expect(farRequests).toEqual([]);
     expect(problems).toEqual([]);
