@@ -9,6 +9,7 @@ export default tseslint.config(
       "data/",
       "eslint.config.mjs",
       "jest.config.js",
+      "jest.e2e.config.js",
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,
@@ -22,6 +23,15 @@ export default tseslint.config(
         "error",
         { object: "process", property: "env", message: "Read configuration through src/config." },
       ],
+    },
+  },
+  {
+    // Plain browser scripts served as they are, outside the TypeScript project.
+    files: ["src/playground/browser/**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: "script",
     },
   },
   {

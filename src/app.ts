@@ -135,7 +135,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     keys,
     logger,
     introspection: config.introspection,
-    landingPage: config.env !== "production",
+    playground: config.playground,
     createContext,
     isReady: async () => {
       if (!dataSource.isInitialized) return false;

@@ -7,13 +7,15 @@ import type { KeyRing } from "./auth/key-ring";
 import type { RequestContext } from "./context";
 import { createFormatError } from "./errors/format-error";
 import type { Logger } from "./logger";
+import { playgroundRouter } from "./playground/playground";
 
 export interface HttpAppOptions {
   readonly schema: GraphQLSchema;
   readonly keys: KeyRing;
   readonly logger: Logger;
   readonly introspection: boolean;
-  readonly landingPage: boolean;
+  /** Serve our offline GraphiQL page on browser GETs of /graphql. */
+  readonly playground: boolean;
   readonly isReady: () => Promise<boolean>;
   readonly createContext: (req: express.Request, res: express.Response) => Promise<RequestContext>;
 }
@@ -34,7 +36,8 @@ export async function createHttpApp(
     // handlers would race it and leave apollo.stop() waiting forever.
     stopOnTerminationSignals: false,
     formatError: createFormatError(options.logger),
-    plugins: options.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()],
+    // Apollo's own landing page (Sandbox) loads from a CDN: always off, we serve our own.
+    plugins: [ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
@@ -52,6 +55,8 @@ export async function createHttpApp(
   app.get("/.well-known/jwks.json", (_req, res) => {
     res.set("Cache-Control", "public, max-age=300").json(options.keys.jwks());
   });
+
+  if (options.playground) app.use(playgroundRouter(GRAPHQL_PATH));
 
   app.use(
     GRAPHQL_PATH,

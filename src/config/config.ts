@@ -42,6 +42,8 @@ export interface AppConfig {
    */
   readonly redisUrl?: string;
   readonly introspection: boolean;
+  /** Serve the GraphiQL playground on browser GETs of /graphql; it needs introspection. */
+  readonly playground: boolean;
   readonly logLevel: string;
   readonly dataDir: string;
 }
@@ -145,6 +147,28 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
   if (kid !== undefined && !KID.test(kid)) problems.push(`JWT_KID ${KID_RULE}`);
   const previousKeys = parsePreviousKeys(value("JWT_PREVIOUS_KEYS"), cwd, problems);
 
+  const introspection = parseBoolean(
+    value("GRAPHQL_INTROSPECTION"),
+    !production,
+    "GRAPHQL_INTROSPECTION",
+    problems,
+  );
+  // GraphiQL without introspection has no schema: no docs, no completion, a red error on load.
+  // So the default follows introspection, and asking for both on and off at once is refused
+  // rather than serving a page that cannot work.
+  const playgroundText = value("GRAPHQL_PLAYGROUND");
+  const playground = parseBoolean(
+    playgroundText,
+    !production && introspection,
+    "GRAPHQL_PLAYGROUND",
+    problems,
+  );
+  if (playgroundText !== undefined && playground && !introspection) {
+    problems.push(
+      "GRAPHQL_PLAYGROUND needs introspection: set GRAPHQL_INTROSPECTION=true as well, or turn the playground off",
+    );
+  }
+
   const config: AppConfig = {
     env: envName,
     host: value("HOST") ?? "127.0.0.1",
@@ -168,12 +192,8 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     // The contract: a revocation on one instance is honoured by all within one second.
     revocation: { pollIntervalMs: 250, maxStalenessMs: 1_000 },
     redisUrl,
-    introspection: parseBoolean(
-      value("GRAPHQL_INTROSPECTION"),
-      !production,
-      "GRAPHQL_INTROSPECTION",
-      problems,
-    ),
+    introspection,
+    playground,
     logLevel: value("LOG_LEVEL") ?? (envName === "test" ? "silent" : "info"),
     dataDir,
   };

@@ -1,0 +1,199 @@
+import type { Browser, BrowserContext, Page, Request } from "playwright-core";
+import { databaseKinds } from "../support/databases";
+import { registerUser, uniqueEmail, type SignedInUser } from "../support/factories";
+import { startTestServer, type TestServer } from "../support/test-server";
+import { launchBrowser, saveScreenshot } from "./support/browser";
+
+const LOGIN = `mutation Login($email: String!, $password: String!) {
+  login(input: { email: $email, password: $password }) {
+    accessToken
+    user { email }
+  }
+}`;
+const ME = "query Me { me { email roles } }";
+const LOGOUT = "mutation Logout { logout }";
+/** Aliased, and with no argument: the refresh token comes from its HttpOnly cookie. */
+const REFRESH = "mutation Renew { renewed: refresh { jwt: accessToken } }";
+
+const QUERY_EDITOR = ".graphiql-query-editor";
+/** The Headers tab's editor, once shown (the hidden Variables editor shares its container). */
+const HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden)";
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const LOCAL_SCHEMES = new Set(["data:", "blob:", "about:"]);
+
+/** The playground exercises the browser and the API's HTTP surface, not the database: SQLite. */
+const [sqlite] = databaseKinds();
+
+describe("GraphiQL playground in Chromium", () => {
+  let server: TestServer;
+  let user: SignedInUser;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const farRequests: string[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    server = await startTestServer(sqlite);
+    user = await registerUser(server, { email: uniqueEmail("ada"), displayName: "Ada" });
+    context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+    page = await context.newPage();
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (!LOCAL_SCHEMES.has(url.protocol) && !LOOPBACK.has(url.hostname)) {
+        farRequests.push(request.url());
+      }
+    });
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    page.on("console", (message) => {
+      // Chromium reports every CSP violation on the console.
+      if (message.type() === "error" && message.text().includes("Content Security Policy")) {
+        problems.push(message.text());
+      }
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("logs in with the mutation given in the URL and keeps the access token", async () => {
+    const variables = JSON.stringify({ email: user.email, password: user.password }, null, 2);
+    await page.goto(
+      `${server.url}/graphql?query=${encodeURIComponent(LOGIN)}` +
+        `&variables=${encodeURIComponent(variables)}`,
+    );
+    await page.locator(".graphiql-execute-button").waitFor();
+    await waitForText(page, QUERY_EDITOR, "login(input:");
+
+    const request = await run(page, "Login", () => page.click(".graphiql-execute-button"));
+    expect(request.headers().authorization).toBeUndefined();
+    await waitForText(page, ".graphiql-response", '"accessToken"');
+    await waitForText(page, "[data-testid=token-status]", "Authorization: Bearer …");
+    await saveScreenshot(page, "playground-login");
+  });
+
+  it("runs me, typed into the editor, with the remembered token as Authorization", async () => {
+    await replaceEditorText(page, QUERY_EDITOR, ME);
+    const request = await run(page, "Me", () => page.keyboard.press("Control+Enter"));
+
+    expect(request.headers().authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    await waitForText(page, ".graphiql-response", '"me": {');
+    await waitForText(page, ".graphiql-response", user.email);
+    await saveScreenshot(page, "playground-me");
+  });
+
+  it("lets an Authorization header typed in the Headers tab win over the remembered token", async () => {
+    await page.getByText("Headers", { exact: true }).click();
+    await replaceEditorText(page, HEADERS_EDITOR, '{"Authorization": "Bearer not.a.jwt"}');
+    const overridden = await run(page, "Me", () => page.click(".graphiql-execute-button"));
+    expect(overridden.headers().authorization).toBe("Bearer not.a.jwt");
+    await waitForText(page, ".graphiql-response", "UNAUTHENTICATED");
+
+    // A refusal of the person's own header does not make the playground forget its token.
+    await replaceEditorText(page, HEADERS_EDITOR, "");
+    const restored = await run(page, "Me", () => page.click(".graphiql-execute-button"));
+    expect(restored.headers().authorization).toMatch(/^Bearer /);
+    await waitForText(page, ".graphiql-response", '"me": {');
+  });
+
+  it("takes the next token from refresh (aliased, by the refresh cookie) and sends it", async () => {
+    const before = (await run(page, "Me", () => page.click(".graphiql-execute-button"))).headers()
+      .authorization;
+
+    await replaceEditorText(page, QUERY_EDITOR, REFRESH);
+    const renewal = await runForResponse(page, "Renew", () =>
+      page.click(".graphiql-execute-button"),
+    );
+    const body = (await renewal.json()) as { data?: { renewed?: { jwt?: string } } };
+    const renewed = body.data?.renewed?.jwt;
+    expect(renewed).toEqual(expect.any(String));
+
+    await replaceEditorText(page, QUERY_EDITOR, ME);
+    const request = await run(page, "Me", () => page.click(".graphiql-execute-button"));
+    expect(request.headers().authorization).toBe(`Bearer ${renewed}`);
+    expect(request.headers().authorization).not.toBe(before);
+    await waitForText(page, ".graphiql-response", user.email);
+  });
+
+  it("forgets the token after logout", async () => {
+    await replaceEditorText(page, QUERY_EDITOR, LOGOUT);
+    await run(page, "Logout", () => page.click(".graphiql-execute-button"));
+    await waitForText(page, ".graphiql-response", '"logout": true');
+    await waitForText(page, "[data-testid=token-status]", "No access token");
+
+    await replaceEditorText(page, QUERY_EDITOR, ME);
+    const request = await run(page, "Me", () => page.click(".graphiql-execute-button"));
+    expect(request.headers().authorization).toBeUndefined();
+    await waitForText(page, ".graphiql-response", "UNAUTHENTICATED");
+  });
+
+  it("forgets a token the API refuses, here one whose session ended elsewhere", async () => {
+    await replaceEditorText(page, QUERY_EDITOR, LOGIN);
+    await run(page, "Login", () => page.click(".graphiql-execute-button"));
+    await replaceEditorText(page, QUERY_EDITOR, ME);
+    const signedIn = await run(page, "Me", () => page.click(".graphiql-execute-button"));
+    const token = signedIn.headers().authorization?.replace(/^Bearer /, "");
+    expect(token).toEqual(expect.any(String));
+
+    // The same person ends that session from another client.
+    const logout = await server.gql<{ logout: boolean }>(LOGOUT, {}, { token });
+    expect(logout.body.data?.logout).toBe(true);
+
+    const refused = await runForResponse(page, "Me", () => page.click(".graphiql-execute-button"));
+    expect(refused.status()).toBe(401);
+    await waitForText(page, "[data-testid=token-status]", "No access token");
+    const next = await run(page, "Me", () => page.click(".graphiql-execute-button"));
+    expect(next.headers().authorization).toBeUndefined();
+  });
+
+  it("loaded everything from the API itself and broke no CSP rule", () => {
+    expect(farRequests).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
+
+/** Runs an operation by the given action and returns its request, once its response is in. */
+async function run(page: Page, operationName: string, action: () => Promise<void>) {
+  return (await runForResponse(page, operationName, action)).request();
+}
+
+async function runForResponse(page: Page, operationName: string, action: () => Promise<void>) {
+  const isIt = (request: Request) =>
+    request.method() === "POST" &&
+    new URL(request.url()).pathname === "/graphql" &&
+    (JSON.parse(request.postData() ?? "{}") as { operationName?: string }).operationName ===
+      operationName;
+  const [response] = await Promise.all([
+    page.waitForResponse((response) => isIt(response.request())),
+    action(),
+  ]);
+  return response;
+}
+
+/** Types into a CodeMirror editor as a person would, replacing its text. */
+async function replaceEditorText(page: Page, editor: string, text: string): Promise<void> {
+  await page.locator(`${editor} .CodeMirror`).click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Backspace");
+  // insertText, not type: CodeMirror would close every bracket typed key by key a second time.
+  if (text) await page.keyboard.insertText(text);
+  // GraphiQL re-reads the operation name 100 ms (debounced) after the last edit; a run before
+  // that would send the previous operation's name.
+  await page.waitForTimeout(300);
+}
+
+async function waitForText(page: Page, selector: string, text: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  let shown = "";
+  while (Date.now() < deadline) {
+    shown = (await page.locator(selector).first().textContent()) ?? "";
+    if (shown.includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`"${text}" did not appear in ${selector}, which shows: ${shown.slice(0, 800)}`);
+}
