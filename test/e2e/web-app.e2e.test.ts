@@ -61,6 +61,9 @@ async function addTask(page: Page, title: string): Promise<void> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Once for the file: every database kind's API is served the same build.
+beforeAll(() => buildWebApp());
+
 describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => {
   let server: TestServer;
   let web: RunningWebApp;
@@ -84,7 +87,6 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
   }
 
   beforeAll(async () => {
-    buildWebApp();
     server = await startTestServer(kind, {
       env: { ACCESS_TOKEN_TTL: `${ACCESS_TOKEN_TTL_MS / 1000}s`, JWT_CLOCK_TOLERANCE: "0s" },
     });

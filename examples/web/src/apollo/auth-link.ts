@@ -37,6 +37,8 @@ export function createAuthLink(options: AuthLinkOptions): ApolloLink {
   });
 
   async function replaceRejectedToken(rejected: string, error: unknown): Promise<void> {
+    // A 401 that arrives after another operation's refresh has finished needs no refresh of its
+    // own: the retry will carry the token that refresh brought.
     const current = options.getAccessToken();
     if (current !== null && current !== rejected) return;
     try {
