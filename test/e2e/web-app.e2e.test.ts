@@ -238,6 +238,22 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
     expect(claims.roles).toEqual(expect.arrayContaining(["USER", "EDITOR"]));
   });
 
+  it("shows the API's message for a wrong password, and stays on sign-in", async () => {
+    const page = await newPage();
+    // Once the form shows, the start-up attempt to restore a session is over.
+    await heading(page, "Sign in").waitFor();
+    const graphql = watchGraphQL(page);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe("Invalid email or password.");
+    expect(graphql.count("SignIn")).toBe(1);
+    expect(graphql.count("RefreshSession")).toBe(0);
+    await heading(page, "Sign in").waitFor();
+  });
+
   it("hides the admin view from others, and the API refuses them whatever the page shows", async () => {
     const page = await newPage();
     await signIn(page, email);

@@ -1,11 +1,13 @@
 import { useMutation, useQuery } from "@apollo/client/react";
-import type { FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { CREATE_TASK, DELETE_TASK, SET_TASK_DONE, TASKS, type Task } from "../graphql/operations";
 import { describeError } from "./errors";
 
 export function TasksScreen() {
   const { data, loading, error } = useQuery(TASKS, { fetchPolicy: "cache-and-network" });
+  const [title, setTitle] = useState("");
   const [createTask, creation] = useMutation(CREATE_TASK, {
+    onCompleted: () => setTitle(""),
     update(cache, { data }) {
       if (!data) return;
       cache.updateQuery({ query: TASKS }, (existing) =>
@@ -16,19 +18,20 @@ export function TasksScreen() {
 
   function add(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const form = event.currentTarget;
-    const title = String(new FormData(form).get("title")).trim();
-    if (!title) return;
-    void createTask({ variables: { title } }).then(({ data }) => {
-      if (data) form.reset();
-    });
+    if (title.trim()) void createTask({ variables: { title: title.trim() } });
   }
 
   return (
     <section>
       <h1>Your tasks</h1>
       <form className="inline" onSubmit={add}>
-        <input name="title" aria-label="New task" placeholder="What needs doing?" required />
+        <input
+          aria-label="New task"
+          placeholder="What needs doing?"
+          value={title}
+          onChange={(event) => setTitle(event.target.value)}
+          required
+        />
         <button type="submit" disabled={creation.loading}>
           Add
         </button>
