@@ -74,11 +74,14 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
 
   // Every query any page sends, so that each test can prove none asked for the refresh token.
   let sentQueries: string[] = [];
+  // Uncaught exceptions and unhandled rejections in any page.
+  let pageErrors: string[] = [];
 
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
     contexts.push(context);
     const page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
     page.on("request", (request) => {
       if (request.url().endsWith("/graphql") && request.method() === "POST")
         sentQueries.push((request.postDataJSON() as { query: string }).query);
@@ -97,12 +100,14 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
 
   beforeEach(() => {
     sentQueries = [];
+    pageErrors = [];
   });
 
   afterEach(() => {
     // The refresh token lives in its HttpOnly cookie only: the app never selects the field.
     expect(sentQueries.length).toBeGreaterThan(0);
     expect(sentQueries.filter((query) => query.includes("refreshToken"))).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 
   afterAll(async () => {
