@@ -37,6 +37,6 @@ export async function launchBrowser(): Promise<Browser> {
 export async function saveScreenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path });
+  await page.screenshot({ path, fullPage: true });
   return path;
 }
