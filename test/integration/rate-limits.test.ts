@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import pino from "pino";
 import type { RateLimiter } from "../../src/abuse/rate-limiter";
 import { Argon2PasswordHasher } from "../../src/auth/password-hasher";
@@ -308,6 +308,55 @@ describe.each(databaseKinds())("rate limits on %s", (kind) => {
       expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
     });
   });
+
+  if (kind.name === "mysql") {
+    describe("a batch whose operations fail differently", () => {
+      it("answers 429 even when another operation fails later with 503", async () => {
+        const target = new URL(process.env.TEST_MYSQL_URL!);
+        const proxy = await new TcpProxy(target.hostname, Number(target.port || 3306)).start();
+        const refused = uniqueEmail("refused");
+        const refusedBucket = `login:account:${createHash("sha256").update(refused).digest("hex")}`;
+        // Refuses one account at once; lets the other through only after the database is cut, so
+        // its resolver fails with 503 after the refusal has already set the shared status.
+        const limiter: RateLimiter = {
+          consume: async (bucket) => {
+            if (bucket === refusedBucket)
+              return { hits: 1_000_000, resetsAt: Date.now() + 300_000 };
+            if (bucket.startsWith("login:account:")) await proxy.cut();
+            return { hits: 1, resetsAt: Date.now() + 300_000 };
+          },
+          purgeExpired: () => Promise.resolve(0),
+          start: () => Promise.resolve(),
+          stop: () => Promise.resolve(),
+        };
+        const server = await startTestServer(kind, {
+          rateLimiter: limiter,
+          env: limits(),
+          databaseUrl: (url) => {
+            const proxied = new URL(url);
+            proxied.host = `127.0.0.1:${proxy.port}`;
+            return proxied.toString();
+          },
+        });
+        try {
+          const batch = await postBatch(server, [
+            { query: LOGIN, variables: loginInput(refused) },
+            { query: LOGIN, variables: loginInput(uniqueEmail()) },
+          ]);
+          expect(batch.body.map((body) => body.errors?.[0]?.extensions?.code)).toEqual([
+            "TOO_MANY_REQUESTS",
+            "SERVICE_UNAVAILABLE",
+          ]);
+          expect(batch.status).toBe(429);
+          expect(Number(batch.headers.get("retry-after"))).toBeGreaterThan(200);
+        } finally {
+          await proxy.restore();
+          await server.close();
+          await proxy.close();
+        }
+      });
+    });
+  }
 
   describe("clean-up", () => {
     it("purges the counters of ended windows with the other expired rows", async () => {
