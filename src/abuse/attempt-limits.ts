@@ -22,9 +22,11 @@ interface Charge {
 }
 
 /**
- * The limits on sign-in and refresh attempts. login and register share their counters (per
- * account: the email; per client address); refresh has its own (per session: the id a refresh
- * token starts with; per client address). Every attempt counts, refused ones included.
+ * The limits on attempts to prove a password or a refresh token. login and register share their
+ * counters (per account: the email; per client address), and changePassword counts in them too
+ * (per account: the signed-in user, whose current password a stolen access token could otherwise
+ * guess at); refresh has its own (per session: the id a refresh token starts with; per client
+ * address). Every attempt counts, refused ones included.
  */
 export class AttemptLimits {
   constructor(
@@ -96,6 +98,9 @@ export class AttemptLimits {
           // Hashed: the table never holds the emails attackers make up.
           const bucket = `login:account:${sha256(attempt.account)}`;
           charge(bucket, this.limits.loginPerAccount, "account", operation);
+        }
+        if (attempt.userId) {
+          charge(`login:user:${attempt.userId}`, this.limits.loginPerAccount, "account", operation);
         }
       }
     }

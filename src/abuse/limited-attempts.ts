@@ -14,9 +14,15 @@ import {
 import { parseRefreshToken } from "../auth/refresh-token";
 import { canonicalEmail } from "../users/user-rules";
 
-export type LimitedOperation = "login" | "register" | "refresh";
+/** The operations that check a password or a refresh token. */
+export type LimitedOperation = "login" | "register" | "refresh" | "changePassword";
 
-const LIMITED_OPERATIONS: ReadonlySet<string> = new Set(["login", "register", "refresh"]);
+const LIMITED_OPERATIONS: ReadonlySet<string> = new Set([
+  "login",
+  "register",
+  "refresh",
+  "changePassword",
+]);
 
 /** One sign-in or refresh attempt a document would make, with what its counters are keyed by. */
 export interface Attempt {
@@ -25,6 +31,8 @@ export interface Attempt {
   readonly account?: string;
   /** refresh: the session named by the refresh token (argument, else cookie), if well formed. */
   readonly sessionId?: string;
+  /** changePassword: the signed-in caller, whose current password it checks. */
+  readonly userId?: string;
 }
 
 export interface AttemptSource {
@@ -34,10 +42,12 @@ export interface AttemptSource {
   readonly variables: Readonly<Record<string, unknown>> | undefined;
   /** The refresh cookie, which `refresh` falls back to without an argument. */
   readonly refreshCookie: string | undefined;
+  /** The signed-in caller's id, if any. */
+  readonly userId: string | undefined;
 }
 
 /**
- * The login, register and refresh calls an operation will make: one per root field of the
+ * The login, register, refresh and changePassword calls an operation will make: one per root field of the
  * mutation, aliases apart, through fragments and inline fragments, with the argument values the
  * resolvers will receive. Runs after validation, before execution.
  *
@@ -80,7 +90,7 @@ export function collectAttempts(source: AttemptSource): Attempt[] {
       // The resolver will not run with arguments that do not coerce; count the call anyway.
       if (!(error instanceof GraphQLError)) throw error;
     }
-    attempts.push(attemptOf(name as LimitedOperation, args, source.refreshCookie));
+    attempts.push(attemptOf(name as LimitedOperation, args, source));
   }
   return attempts;
 }
@@ -110,10 +120,13 @@ function collectRootFields(
 function attemptOf(
   operation: LimitedOperation,
   args: Record<string, unknown>,
-  refreshCookie: string | undefined,
+  source: AttemptSource,
 ): Attempt {
+  if (operation === "changePassword") {
+    return source.userId ? { operation, userId: source.userId } : { operation };
+  }
   if (operation === "refresh") {
-    const token = typeof args.refreshToken === "string" ? args.refreshToken : refreshCookie;
+    const token = typeof args.refreshToken === "string" ? args.refreshToken : source.refreshCookie;
     const sessionId = token ? parseRefreshToken(token)?.sessionId : undefined;
     return sessionId ? { operation, sessionId } : { operation };
   }

@@ -5,7 +5,7 @@ import type { AttemptLimits } from "./attempt-limits";
 import { collectAttempts } from "./limited-attempts";
 
 /**
- * Counts an operation's login, register and refresh calls once it is parsed and validated, and
+ * Counts an operation's login, register, refresh and changePassword calls once it is parsed and validated, and
  * refuses the whole operation when a counter is over its limit, before any resolver runs (so a
  * document of fifty aliased logins costs no password hashing). Each operation of a batch passes
  * through here; their counts add up in the shared counters.
@@ -22,6 +22,7 @@ export function rateLimitPlugin(limits: AttemptLimits): ApolloServerPlugin<Reque
             operation,
             variables: request.variables,
             refreshCookie: contextValue.refreshCookie.read(),
+            userId: contextValue.principal?.userId,
           });
           if (attempts.length === 0) return;
           try {

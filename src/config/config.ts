@@ -55,9 +55,9 @@ export interface AppConfig {
 
 export interface RateLimitConfig {
   readonly windowSeconds: number;
-  /** login and register attempts naming one email, counted together. */
+  /** login and register attempts naming one email, and changePassword attempts of one user. */
   readonly loginPerAccount: number;
-  /** login and register attempts from one client address (an IPv6 /64). */
+  /** login, register and changePassword attempts from one client address (an IPv6 /64). */
   readonly loginPerAddress: number;
   /** refresh attempts presenting one session's refresh token. */
   readonly refreshPerSession: number;
@@ -197,7 +197,7 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
       loginPerAccount: limit("RATE_LIMIT_LOGIN_PER_ACCOUNT", 10),
       loginPerAddress: limit("RATE_LIMIT_LOGIN_PER_ADDRESS", 100),
       refreshPerSession: limit("RATE_LIMIT_REFRESH_PER_SESSION", 60),
-      refreshPerAddress: limit("RATE_LIMIT_REFRESH_PER_ADDRESS", 600),
+      refreshPerAddress: limit("RATE_LIMIT_REFRESH_PER_ADDRESS", 1000),
     },
     trustProxy: typeof trustProxy === "string" ? false : trustProxy,
     introspection: parseBoolean(

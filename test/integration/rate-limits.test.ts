@@ -134,6 +134,21 @@ describe.each(databaseKinds())("rate limits on %s", (kind) => {
       expect(counting.verifications()).toBe(before);
     });
 
+    it("counts changePassword attempts per signed-in user", async () => {
+      const user = await registerUser(server, { email: uniqueEmail("changer") });
+      const change = (currentPassword: string) =>
+        server.gql(
+          'mutation($c: String!) { changePassword(currentPassword: $c, newPassword: "a brand new passphrase") }',
+          { c: currentPassword },
+          { token: user.accessToken },
+        );
+      const before = counting.verifications();
+      expect(errorCode(await change("wrong guess one"))).toBe("BAD_USER_INPUT");
+      expect(errorCode(await change("wrong guess two"))).toBe("BAD_USER_INPUT");
+      expectTooManyRequests(await change(DEFAULT_PASSWORD));
+      expect(counting.verifications()).toBe(before + 2);
+    });
+
     it("counts register attempts in the same counter as logins", async () => {
       const email = uniqueEmail();
       expectCounted(await server.gql(LOGIN, loginInput(email)));

@@ -149,6 +149,19 @@ describe("AttemptLimits", () => {
     expect(audits.at(-1)?.scope).toBe("address");
   });
 
+  it("counts changePassword per user, and per address with sign-ins", async () => {
+    const { limits, audits } = setUp();
+    const change: Attempt = { operation: "changePassword", userId: "u-1" };
+    await limits.admit([change, change], from);
+    await expect(limits.admit([change], from)).rejects.toBeInstanceOf(TooManyRequestsError);
+    expect(audits.at(-1)).toMatchObject({ operation: "changePassword", scope: "account" });
+    // Three on the address so far: two sign-ins more make five of four.
+    await expect(limits.admit([login("x"), login("y")], from)).rejects.toBeInstanceOf(
+      TooManyRequestsError,
+    );
+    expect(audits.at(-1)).toMatchObject({ operation: "login", scope: "address" });
+  });
+
   it("treats a limit of 0 as no limit", async () => {
     const { limits, store } = setUp({ loginPerAccount: 0, loginPerAddress: 0 });
     for (let i = 0; i < 10; i++) await limits.admit([login()], from);

@@ -32,6 +32,7 @@ function attemptsIn(
     operation,
     variables,
     refreshCookie: options.refreshCookie,
+    userId: options.userId,
   });
 }
 
@@ -126,7 +127,19 @@ describe("collectAttempts", () => {
     expect(attemptsIn(refresh)).toEqual([{ operation: "refresh" }]);
   });
 
-  it("counts only the operation that runs, and only login, register and refresh", () => {
+  it("counts changePassword as an attempt of the signed-in user", () => {
+    const change = `mutation { a: changePassword(currentPassword: "x", newPassword: "y") b: changePassword(currentPassword: "z", newPassword: "y") }`;
+    expect(attemptsIn(change, {}, { userId: "u-1" })).toEqual([
+      { operation: "changePassword", userId: "u-1" },
+      { operation: "changePassword", userId: "u-1" },
+    ]);
+    expect(attemptsIn(change)).toEqual([
+      { operation: "changePassword" },
+      { operation: "changePassword" },
+    ]);
+  });
+
+  it("counts only the operation that runs, and only the operations that check secrets", () => {
     const document = `
       mutation Out { logout }
       mutation In { login(input: { email: "a@example.com", password: "x" }) { accessToken } }
@@ -204,6 +217,7 @@ describe("collectAttempts against execution", () => {
       operation: getOperationAST(document)!,
       variables,
       refreshCookie: undefined,
+      userId: undefined,
     }).length;
     const executed = executedCalls(query, variables);
     expect(counted).toBeGreaterThanOrEqual(executed);

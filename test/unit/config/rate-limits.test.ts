@@ -36,13 +36,13 @@ const LIMIT_PROBLEM = (name: string) =>
   `${name} must be a whole number from 0 (no limit) to 9999999`;
 
 describe("loadConfig rate limits", () => {
-  it("defaults to 10 sign-ins per account and 100 per address, 60 refreshes per session and 600 per address, in 15 minutes", () => {
+  it("defaults to 10 sign-ins per account and 100 per address, 60 refreshes per session and 1000 per address, in 15 minutes", () => {
     expect(load().rateLimits).toEqual({
       windowSeconds: 15 * 60,
       loginPerAccount: 10,
       loginPerAddress: 100,
       refreshPerSession: 60,
-      refreshPerAddress: 600,
+      refreshPerAddress: 1000,
     });
   });
 
