@@ -47,9 +47,9 @@ export interface AttemptSource {
 }
 
 /**
- * The login, register, refresh and changePassword calls an operation will make: one per root field of the
- * mutation, aliases apart, through fragments and inline fragments, with the argument values the
- * resolvers will receive. Runs after validation, before execution.
+ * The login, register, refresh and changePassword calls an operation will make: one per root
+ * field of the mutation, aliases apart, through fragments and inline fragments, with the argument
+ * values the resolvers will receive. Runs after validation, before execution.
  *
  * Root fields are grouped by response key, as the executor does (two selections of
  * `login(input: $i)` without aliases are one call). `@skip` and `@include` are not evaluated:

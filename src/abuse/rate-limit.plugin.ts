@@ -5,10 +5,10 @@ import type { AttemptLimits } from "./attempt-limits";
 import { collectAttempts } from "./limited-attempts";
 
 /**
- * Counts an operation's login, register, refresh and changePassword calls once it is parsed and validated, and
- * refuses the whole operation when a counter is over its limit, before any resolver runs (so a
- * document of fifty aliased logins costs no password hashing). Each operation of a batch passes
- * through here; their counts add up in the shared counters.
+ * Counts an operation's login, register, refresh and changePassword calls once it is parsed and
+ * validated, and refuses the whole operation when a counter is over its limit, before any
+ * resolver runs (so a document of fifty aliased logins costs no password hashing). Each
+ * operation of a batch passes through here; their counts add up in the shared counters.
  */
 export function rateLimitPlugin(limits: AttemptLimits): ApolloServerPlugin<RequestContext> {
   return {
