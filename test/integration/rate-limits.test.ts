@@ -7,9 +7,11 @@ import { LOGIN, REFRESH, REGISTER } from "../support/documents";
 import { DEFAULT_PASSWORD, registerUser, uniqueEmail } from "../support/factories";
 import { frozenClock } from "../support/frozen-clock";
 import { TcpProxy } from "../support/tcp-proxy";
+import { startTwoInstances, stopTwoInstances, type TwoInstances } from "../support/instances";
 import {
   errorCode,
   type GraphQLResponse,
+  postGraphQL,
   startTestServer,
   type TestServer,
 } from "../support/test-server";
@@ -394,6 +396,36 @@ describe.each(databaseKinds())("rate limits on %s", (kind) => {
       } finally {
         await server.close();
       }
+    });
+  });
+
+  describe("two server processes on one database", () => {
+    let instances: TwoInstances | undefined;
+
+    beforeAll(async () => {
+      instances = await startTwoInstances(kind, limits({ RATE_LIMIT_LOGIN_PER_ACCOUNT: "2" }));
+    }, 60_000);
+    afterAll(() => stopTwoInstances(instances), 30_000);
+
+    it("share the counters, and each refusal leaves an audit line without the email", async () => {
+      const { a, b } = instances!;
+      const email = uniqueEmail("processes");
+      expectCounted(await postGraphQL(a.url, LOGIN, loginInput(email)));
+      expectCounted(await postGraphQL(b.url, LOGIN, loginInput(email)));
+      expectTooManyRequests(await postGraphQL(a.url, LOGIN, loginInput(email)));
+      const audit = a
+        .output()
+        .split("\n")
+        .filter((line) => line.includes('"event":"rate_limited"'));
+      expect(audit).toHaveLength(1);
+      expect(JSON.parse(audit[0])).toMatchObject({
+        audit: true,
+        event: "rate_limited",
+        operation: "login",
+        scope: "account",
+        msg: "audit",
+      });
+      expect(a.output() + b.output()).not.toContain(email);
     });
   });
 
