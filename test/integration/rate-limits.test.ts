@@ -413,10 +413,16 @@ describe.each(databaseKinds())("rate limits on %s", (kind) => {
       expectCounted(await postGraphQL(a.url, LOGIN, loginInput(email)));
       expectCounted(await postGraphQL(b.url, LOGIN, loginInput(email)));
       expectTooManyRequests(await postGraphQL(a.url, LOGIN, loginInput(email)));
-      const audit = a
-        .output()
-        .split("\n")
-        .filter((line) => line.includes('"event":"rate_limited"'));
+      // The log line travels through a pipe, which may deliver it after the HTTP response.
+      const auditLines = () =>
+        a
+          .output()
+          .split("\n")
+          .filter((line) => line.includes('"event":"rate_limited"'));
+      for (let waited = 0; auditLines().length === 0 && waited < 2_000; waited += 25) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      const audit = auditLines();
       expect(audit).toHaveLength(1);
       expect(JSON.parse(audit[0])).toMatchObject({
         audit: true,
