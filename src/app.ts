@@ -1,6 +1,13 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { DataSource } from "typeorm";
+import { AttemptLimits } from "./abuse/attempt-limits";
+import { DatabaseRateLimiter } from "./abuse/database-rate-limiter";
+import { logRateLimited } from "./abuse/rate-limit-audit";
+import { rateLimitPlugin } from "./abuse/rate-limit.plugin";
+import type { RateLimiter } from "./abuse/rate-limiter";
+import { RedisRateLimiter } from "./abuse/redis-rate-limiter";
+import { RequestRefusal } from "./abuse/request-refusal";
 import { AuthResolver } from "./auth/auth.resolver";
 import { AuthService } from "./auth/auth.service";
 import { KeyRing } from "./auth/key-ring";
@@ -35,6 +42,7 @@ export interface AppOverrides {
   readonly logger?: Logger;
   readonly hasher?: PasswordHasher;
   readonly dataSource?: DataSource;
+  readonly rateLimiter?: RateLimiter;
 }
 
 export interface Services {
@@ -121,6 +129,28 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     .register(SessionResolver, new SessionResolver(services.sessions));
   const schema = await buildAppSchema(container);
 
+  // Counters live where every instance sees them: Redis when configured, else the database.
+  const clock = overrides.clock ?? systemClock;
+  const windowMs = config.rateLimits.windowSeconds * 1000;
+  const rateLimiter =
+    overrides.rateLimiter ??
+    (config.redisUrl
+      ? new RedisRateLimiter({
+          url: config.redisUrl,
+          keyPrefix: `${config.jwt.issuer}:rate-limit:`,
+          windowMs,
+          clock,
+          logger,
+        })
+      : new DatabaseRateLimiter(dataSource, windowMs, clock));
+  const attemptLimits = new AttemptLimits(
+    rateLimiter,
+    config.rateLimits,
+    logRateLimited(logger),
+    logger,
+    clock,
+  );
+
   const cookieOptions = { secure: config.env === "production", path: GRAPHQL_PATH };
   const createContext = (req: Request, res: Response): Promise<RequestContext> =>
     Promise.resolve({
@@ -128,6 +158,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       userAgent: req.headers["user-agent"] ?? null,
       loaders: createLoaders(services.users, services.tasks),
       refreshCookie: new RefreshCookie(req.headers.cookie, res, cookieOptions),
+      clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
+      refusal: new RequestRefusal(),
     });
 
   const { app, apollo } = await createHttpApp({
@@ -136,6 +168,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     logger,
     introspection: config.introspection,
     playground: config.playground,
+    trustProxy: config.trustProxy,
+    plugins: [rateLimitPlugin(attemptLimits)],
     createContext,
     isReady: async () => {
       if (!dataSource.isInitialized) return false;
@@ -149,7 +183,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     const revocationRows = await revocations.purgeExpired();
     // A day past expiry, so `sessions` never forgets a session a client may still present.
     const sessionRows = await services.sessions.purgeExpired(24 * 3600);
-    if (revocationRows + sessionRows > 0) logger.info({ revocationRows, sessionRows }, "purged");
+    const rateLimitRows = await rateLimiter.purgeExpired();
+    if (revocationRows + sessionRows + rateLimitRows > 0) {
+      logger.info({ revocationRows, sessionRows, rateLimitRows }, "purged");
+    }
   }
 
   async function start(): Promise<void> {
@@ -158,6 +195,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     await revocations.start();
     // Never throws: without Redis, revocations still arrive through the log within a second.
     await fanout?.start();
+    await rateLimiter.start();
     if (hasher instanceof Argon2PasswordHasher) await hasher.warmUp();
     purgeTimer = setInterval(() => {
       purge().catch((error: unknown) => logger.warn({ err: error }, "purge failed"));
@@ -183,6 +221,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         await apollo.stop();
         clearInterval(purgeTimer);
         await fanout?.stop();
+        await rateLimiter.stop();
         await revocations.stop();
         if (dataSource.isInitialized) await dataSource.destroy();
       },

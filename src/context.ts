@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { parse as parseCookies, serialize as serializeCookie } from "cookie";
+import type { RequestRefusal } from "./abuse/request-refusal";
 import type { Principal } from "./auth/principal";
 import type { RevocationStore } from "./auth/revocation-store";
 import type { TokenService } from "./auth/token.service";
@@ -12,6 +13,10 @@ export interface RequestContext {
   readonly userAgent: string | null;
   readonly loaders: Loaders;
   readonly refreshCookie: RefreshCookie;
+  /** The client's address: the peer's, or from X-Forwarded-For only as TRUST_PROXY allows. */
+  readonly clientAddress: string;
+  /** Shared by the operations of a batched request, so a refusal sets the whole response's status. */
+  readonly refusal: RequestRefusal;
 }
 
 /** RFC 6750 §2.1 b64token; the scheme name is case-insensitive (RFC 7235 §2.1). */

@@ -1,9 +1,11 @@
 import { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import type { ApolloServerPlugin } from "@apollo/server";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import type { GraphQLSchema } from "graphql";
 import type { KeyRing } from "./auth/key-ring";
+import type { TrustProxy } from "./config/config";
 import type { RequestContext } from "./context";
 import { createFormatError } from "./errors/format-error";
 import type { Logger } from "./logger";
@@ -16,6 +18,8 @@ export interface HttpAppOptions {
   readonly introspection: boolean;
   /** Serve our offline GraphiQL page on browser GETs of /graphql. */
   readonly playground: boolean;
+  readonly trustProxy: TrustProxy;
+  readonly plugins: readonly ApolloServerPlugin<RequestContext>[];
   readonly isReady: () => Promise<boolean>;
   readonly createContext: (req: express.Request, res: express.Response) => Promise<RequestContext>;
 }
@@ -32,18 +36,22 @@ export async function createHttpApp(
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    allowBatchedHttpRequests: true,
     // main.ts owns shutdown (drain HTTP, stop Apollo, close the database); Apollo's own signal
     // handlers would race it and leave apollo.stop() waiting forever.
     stopOnTerminationSignals: false,
     formatError: createFormatError(options.logger),
     // Apollo's own landing page (Sandbox) loads from a CDN: always off, we serve our own.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [...options.plugins, ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
+  // Which X-Forwarded-For entries req.ip may come from; off unless TRUST_PROXY says otherwise.
+  const { trustProxy } = options;
+  app.set("trust proxy", typeof trustProxy === "object" ? [...trustProxy] : trustProxy);
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { dirname, resolve } from "node:path";
 import { parseDurationSeconds } from "./duration";
 
@@ -41,6 +42,14 @@ export interface AppConfig {
    * milliseconds. Optional: the revocation log alone keeps the one-second bound.
    */
   readonly redisUrl?: string;
+  /** Sign-in and refresh attempts per fixed window; a limit of 0 turns that one off. */
+  readonly rateLimits: RateLimitConfig;
+  /**
+   * Which proxies in front of the server are trusted to report the client's address in
+   * X-Forwarded-For, as express's `trust proxy` setting: false (none), true (any: only behind a
+   * proxy that overwrites the header), a number of hops, or addresses and subnets.
+   */
+  readonly trustProxy: TrustProxy;
   readonly introspection: boolean;
   /** Serve the GraphiQL playground on browser GETs of /graphql; it needs introspection. */
   readonly playground: boolean;
@@ -60,6 +69,20 @@ export interface PreviousKeyConfig {
   /** Epoch seconds after which the key verifies nothing and leaves the JWKS. */
   readonly notAfter?: number;
 }
+
+export interface RateLimitConfig {
+  readonly windowSeconds: number;
+  /** login and register attempts naming one email, and changePassword attempts of one user. */
+  readonly loginPerAccount: number;
+  /** login, register and changePassword attempts from one client address (an IPv6 /64). */
+  readonly loginPerAddress: number;
+  /** refresh attempts presenting one session's refresh token. */
+  readonly refreshPerSession: number;
+  /** refresh attempts from one client address (an IPv6 /64). */
+  readonly refreshPerAddress: number;
+}
+
+export type TrustProxy = boolean | number | readonly string[];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -143,6 +166,18 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     if (problem) problems.push(problem);
   }
 
+  const limit = (name: string, fallback: number): number => {
+    const text = value(name);
+    if (text === undefined) return fallback;
+    if (!/^\d{1,7}$/.test(text)) {
+      problems.push(`${name} must be a whole number from 0 (no limit) to 9999999`);
+      return fallback;
+    }
+    return Number(text);
+  };
+  const trustProxy = parseTrustProxy(value("TRUST_PROXY"));
+  if (typeof trustProxy === "string") problems.push(trustProxy);
+
   const kid = value("JWT_KID");
   if (kid !== undefined && !KID.test(kid)) problems.push(`JWT_KID ${KID_RULE}`);
   const previousKeys = parsePreviousKeys(value("JWT_PREVIOUS_KEYS"), cwd, problems);
@@ -192,6 +227,14 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     // The contract: a revocation on one instance is honoured by all within one second.
     revocation: { pollIntervalMs: 250, maxStalenessMs: 1_000 },
     redisUrl,
+    rateLimits: {
+      windowSeconds: duration("RATE_LIMIT_WINDOW", "15m", 1, DAY),
+      loginPerAccount: limit("RATE_LIMIT_LOGIN_PER_ACCOUNT", 10),
+      loginPerAddress: limit("RATE_LIMIT_LOGIN_PER_ADDRESS", 100),
+      refreshPerSession: limit("RATE_LIMIT_REFRESH_PER_SESSION", 60),
+      refreshPerAddress: limit("RATE_LIMIT_REFRESH_PER_ADDRESS", 1000),
+    },
+    trustProxy: typeof trustProxy === "string" ? false : trustProxy,
     introspection,
     playground,
     logLevel: value("LOG_LEVEL") ?? (envName === "test" ? "silent" : "info"),
@@ -352,6 +395,31 @@ function redisUrlProblem(url: string): string | undefined {
   } catch {
     return shape;
   }
+}
+
+const TRUST_PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/**
+ * TRUST_PROXY as express's `trust proxy` takes it. Off by default: X-Forwarded-For is then
+ * ignored, so a client cannot pick the address its attempts are counted under.
+ */
+export function parseTrustProxy(text: string | undefined): TrustProxy | string {
+  if (text === undefined || /^false$/i.test(text)) return false;
+  if (/^true$/i.test(text)) return true;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  const entries = text.split(",").map((entry) => entry.trim());
+  const valid = entries.every((entry) => {
+    if (TRUST_PROXY_NAMES.has(entry)) return true;
+    const [address, prefix, ...rest] = entry.split("/");
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    if (prefix === undefined) return true;
+    return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  });
+  return valid
+    ? entries
+    : "TRUST_PROXY must be false, true, a number of proxy hops, or a comma-separated list of " +
+        "addresses, CIDR subnets, loopback, linklocal or uniquelocal";
 }
 
 function parseBoolean(

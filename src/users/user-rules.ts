@@ -37,8 +37,13 @@ const COMMON_PASSWORDS = new Set([
   "changeme",
 ]);
 
+/** The form accounts are stored and looked up by; `normalizeEmail` also checks it. */
+export function canonicalEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
 export function normalizeEmail(email: string): string {
-  const normalized = email.trim().toLowerCase();
+  const normalized = canonicalEmail(email);
   if (normalized.length > EMAIL_MAX_LENGTH || !isEmail(normalized, { require_tld: true })) {
     throw new BadUserInputError("Enter a valid email address.", "email");
   }

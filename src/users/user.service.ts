@@ -7,7 +7,12 @@ import { BadUserInputError, NotFoundError } from "../errors/app-errors";
 import { parseId } from "../ids";
 import { normalizeRoles, Role } from "./role";
 import type { User } from "./user.entity";
-import { assertAcceptablePassword, normalizeDisplayName, normalizeEmail } from "./user-rules";
+import {
+  assertAcceptablePassword,
+  canonicalEmail,
+  normalizeDisplayName,
+  normalizeEmail,
+} from "./user-rules";
 
 export interface NewUser {
   email: string;
@@ -61,7 +66,7 @@ export class UserService {
    * the same `null`, so neither timing nor answer tells which accounts exist.
    */
   async authenticate(email: string, password: string): Promise<User | null> {
-    const normalized = email.trim().toLowerCase();
+    const normalized = canonicalEmail(email);
     const user =
       normalized.length <= 254 ? await this.users.findOneBy({ email: normalized }) : null;
     const valid = await this.hasher.verify(user?.passwordHash ?? null, password);

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { createApp, type App, type RunningApp } from "../../src/app";
+import type { RateLimiter } from "../../src/abuse/rate-limiter";
 import type { PasswordHasher } from "../../src/auth/password-hasher";
 import type { Clock } from "../../src/clock";
 import { loadConfig } from "../../src/config/config";
+import type { Logger } from "../../src/logger";
 import type { DatabaseKind, TestDatabase } from "./databases";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -38,6 +40,12 @@ export interface TestServerOptions {
   readonly hasher?: PasswordHasher;
   /** Rewrites the database URL the app connects to (for example, through a TcpProxy). */
   readonly databaseUrl?: (url: string) => string;
+  /** Serve this existing database (another server's, say) instead of a fresh one; not dropped. */
+  readonly database?: TestDatabase;
+  /** The signing secret; another server's, to share tokens with it. */
+  readonly secret?: string;
+  readonly logger?: Logger;
+  readonly rateLimiter?: RateLimiter;
 }
 
 /** A real server on a free loopback port, over a fresh database of the given kind. */
@@ -45,8 +53,10 @@ export async function startTestServer(
   kind: DatabaseKind,
   options: TestServerOptions = {},
 ): Promise<TestServer> {
-  const database = await kind.create();
-  const secret = randomBytes(32).toString("base64url");
+  const shared = options.database;
+  const database = shared ?? (await kind.create());
+  const dropDatabase = () => (shared ? Promise.resolve() : database.drop());
+  const secret = options.secret ?? randomBytes(32).toString("base64url");
   const config = loadConfig({
     NODE_ENV: "test",
     DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
@@ -55,14 +65,19 @@ export async function startTestServer(
     PORT: "0",
     ...options.env,
   });
-  const app = await createApp(config, { clock: options.clock, hasher: options.hasher });
+  const app = await createApp(config, {
+    clock: options.clock,
+    hasher: options.hasher,
+    logger: options.logger,
+    rateLimiter: options.rateLimiter,
+  });
   let running: RunningApp;
   try {
     await app.start();
     running = await app.listen(0, "127.0.0.1");
   } catch (error) {
     if (app.dataSource.isInitialized) await app.dataSource.destroy();
-    await database.drop();
+    await dropDatabase();
     throw error;
   }
   const url = running.url;
@@ -74,7 +89,7 @@ export async function startTestServer(
     gql: (query, variables, requestOptions) => postGraphQL(url, query, variables, requestOptions),
     close: async () => {
       await running.close();
-      await database.drop();
+      await dropDatabase();
     },
   };
 }

@@ -1,5 +1,10 @@
 import { InitialSchema1763800000000 } from "./1763800000000-initial-schema";
 import { TokenLifecycle1763900000000 } from "./1763900000000-token-lifecycle";
+import { RateLimits1764000000000 } from "./1764000000000-rate-limits";
 
 /** Every migration, oldest first. Listed explicitly so compiled and test builds find the same set. */
-export const migrations = [InitialSchema1763800000000, TokenLifecycle1763900000000];
+export const migrations = [
+  InitialSchema1763800000000,
+  TokenLifecycle1763900000000,
+  RateLimits1764000000000,
+];

@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo } from "graphql";
 import type { ResolverData } from "type-graphql";
+import { RequestRefusal } from "../../../src/abuse/request-refusal";
 import { authChecker } from "../../../src/auth/auth.checker";
 import type { Principal } from "../../../src/auth/principal";
 import type { RefreshCookie, RequestContext } from "../../../src/context";
@@ -24,6 +25,8 @@ const resolverData = (who: Principal | null): ResolverData<RequestContext> => ({
     userAgent: null,
     loaders: {} as Loaders,
     refreshCookie: {} as RefreshCookie,
+    clientAddress: "127.0.0.1",
+    refusal: new RequestRefusal(),
   },
   info: {} as GraphQLResolveInfo,
 });
