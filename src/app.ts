@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { DataSource } from "typeorm";
+import { AuditLog } from "./audit/audit-log";
 import { AuthResolver } from "./auth/auth.resolver";
 import { AuthService } from "./auth/auth.service";
 import { KeyRing } from "./auth/key-ring";
@@ -16,6 +17,7 @@ import type { Request, Response } from "express";
 import { SessionResolver } from "./auth/session.resolver";
 import { authenticate, RefreshCookie, type RequestContext } from "./context";
 import { createDataSource } from "./db/data-source";
+import { requestIdOf } from "./http/request-logging";
 import { migrate } from "./db/migrate";
 import { createLoaders } from "./loaders";
 import { createLogger, type Logger } from "./logger";
@@ -74,12 +76,19 @@ export function createServices(
       })
     : undefined;
   if (fanout) revocations.onLocalRevocation((revocation) => void fanout.publish(revocation));
-  const users = new UserService(dataSource.getRepository(User), hasher, clock, revocations);
-  const sessions = new SessionService(dataSource, revocations, clock, {
-    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
-    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
-    sessionMaxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
-  });
+  const audit = new AuditLog(overrides.logger);
+  const users = new UserService(dataSource.getRepository(User), hasher, clock, revocations, audit);
+  const sessions = new SessionService(
+    dataSource,
+    revocations,
+    clock,
+    {
+      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+      sessionMaxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
+    },
+    audit,
+  );
   const tokens = new TokenService(
     keys,
     {
@@ -90,10 +99,10 @@ export function createServices(
     },
     clock,
   );
-  const auth = new AuthService(users, sessions, tokens, hasher, clock);
+  const auth = new AuthService(users, sessions, tokens, hasher, clock, audit);
   const tasks = new TaskService(dataSource.getRepository(Task), clock);
   const services: Services = { users, sessions, tokens, auth, tasks };
-  return { services, keys, hasher, revocations, fanout };
+  return { services, keys, hasher, revocations, fanout, audit };
 }
 
 export interface RunningApp {
@@ -109,10 +118,14 @@ export interface RunningApp {
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}) {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const dataSource = overrides.dataSource ?? createDataSource(config.database);
-  const { services, keys, hasher, revocations, fanout } = createServices(config, dataSource, {
-    ...overrides,
-    logger,
-  });
+  const { services, keys, hasher, revocations, fanout, audit } = createServices(
+    config,
+    dataSource,
+    {
+      ...overrides,
+      logger,
+    },
+  );
 
   const container = new ResolverContainer()
     .register(AuthResolver, new AuthResolver(services.auth))
@@ -125,6 +138,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const createContext = (req: Request, res: Response): Promise<RequestContext> =>
     Promise.resolve({
       principal: authenticate(req.headers, services.tokens, revocations),
+      requestId: requestIdOf(req),
+      // Behind a proxy this is the proxy's address unless express's "trust proxy" is configured.
+      clientAddress: req.ip ?? null,
       userAgent: req.headers["user-agent"] ?? null,
       loaders: createLoaders(services.users, services.tasks),
       refreshCookie: new RefreshCookie(req.headers.cookie, res, cookieOptions),
@@ -135,6 +151,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     keys,
     logger,
     introspection: config.introspection,
+    suggestions: config.suggestions,
+    limits: config.graphqlLimits,
+    corsOrigins: config.corsOrigins,
+    hsts: config.hsts,
     landingPage: config.env !== "production",
     createContext,
     isReady: async () => {
@@ -189,7 +209,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     };
   }
 
-  return { config, logger, dataSource, services, keys, revocations, start, listen, purge };
+  return { config, logger, audit, dataSource, services, keys, revocations, start, listen, purge };
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>;

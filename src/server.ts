@@ -4,8 +4,14 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import express, { type ErrorRequestHandler, type Express } from "express";
 import type { GraphQLSchema } from "graphql";
 import type { KeyRing } from "./auth/key-ring";
+import type { GraphQLLimits } from "./config/config";
 import type { RequestContext } from "./context";
 import { createFormatError } from "./errors/format-error";
+import { limitRules, parseOptions } from "./graphql/limits";
+import { batchLimit } from "./http/batch-limit";
+import { corsPolicy } from "./http/cors";
+import { requestLogging } from "./http/request-logging";
+import { securityHeaders } from "./http/security-headers";
 import type { Logger } from "./logger";
 
 export interface HttpAppOptions {
@@ -13,13 +19,16 @@ export interface HttpAppOptions {
   readonly keys: KeyRing;
   readonly logger: Logger;
   readonly introspection: boolean;
+  readonly suggestions: boolean;
+  readonly limits: GraphQLLimits;
+  readonly corsOrigins: readonly string[];
+  readonly hsts: boolean;
   readonly landingPage: boolean;
   readonly isReady: () => Promise<boolean>;
   readonly createContext: (req: express.Request, res: express.Response) => Promise<RequestContext>;
 }
 
 export const GRAPHQL_PATH = "/graphql";
-const MAX_BODY = "100kb";
 
 /** Builds the Apollo server and the HTTP app around it; listening is the caller's business. */
 export async function createHttpApp(
@@ -30,10 +39,13 @@ export async function createHttpApp(
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    allowBatchedHttpRequests: true,
+    parseOptions: parseOptions(options.limits),
+    validationRules: limitRules(options.limits),
     // main.ts owns shutdown (drain HTTP, stop Apollo, close the database); Apollo's own signal
     // handlers would race it and leave apollo.stop() waiting forever.
     stopOnTerminationSignals: false,
-    formatError: createFormatError(options.logger),
+    formatError: createFormatError(options.logger, { suggestions: options.suggestions }),
     plugins: options.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
@@ -41,6 +53,10 @@ export async function createHttpApp(
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
+  app.use(requestLogging(options.logger));
+  app.use(securityHeaders({ hsts: options.hsts }));
+  const cors = corsPolicy(options.corsOrigins);
+  if (cors) app.use(cors);
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -60,7 +76,8 @@ export async function createHttpApp(
       res.set("Cache-Control", "no-store");
       next();
     },
-    express.json({ limit: MAX_BODY }),
+    express.json({ limit: options.limits.maxBodyBytes }),
+    batchLimit(options.limits.maxBatch),
     expressMiddleware(apollo, { context: ({ req, res }) => options.createContext(req, res) }),
   );
 
@@ -69,13 +86,13 @@ export async function createHttpApp(
       .status(404)
       .json({ errors: [{ message: "Not found.", extensions: { code: "NOT_FOUND" } }] });
   });
-  app.use(jsonErrorHandler(options.logger));
+  app.use(jsonErrorHandler());
   return { app, apollo };
 }
 
 /** Body-parser and other HTTP-level failures as JSON, never an HTML page with a stack trace. */
-function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res, _next) => {
+function jsonErrorHandler(): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
     const status = (error as { status?: unknown }).status;
     if (typeof status === "number" && status >= 400 && status < 500) {
       const tooLarge = status === 413;
@@ -91,7 +108,7 @@ function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
       });
       return;
     }
-    logger.error({ err: error }, "unhandled HTTP error");
+    req.log.error({ err: error }, "unhandled HTTP error");
     res.status(500).json({
       errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }],
     });

@@ -21,6 +21,8 @@ const resolverData = (who: Principal | null): ResolverData<RequestContext> => ({
   args: {},
   context: {
     principal: who,
+    requestId: "test",
+    clientAddress: null,
     userAgent: null,
     loaders: {} as Loaders,
     refreshCookie: {} as RefreshCookie,
