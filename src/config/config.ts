@@ -292,7 +292,8 @@ function parseOrigins(text: string | undefined, problems: string[]): string[] {
     let origin: string | undefined;
     try {
       const url = new URL(entry);
-      if (/^https?:$/.test(url.protocol) && url.origin === entry.replace(/\/$/, "").toLowerCase()) {
+      const exact = url.origin === entry.replace(/\/$/, "").toLowerCase();
+      if (/^https?:$/.test(url.protocol) && exact && !url.hostname.includes("*")) {
         origin = url.origin;
       }
     } catch {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createApp, type App, type RunningApp } from "../../src/app";
 import type { PasswordHasher } from "../../src/auth/password-hasher";
 import type { Clock } from "../../src/clock";
+import type { Logger } from "../../src/logger";
 import { loadConfig } from "../../src/config/config";
 import type { DatabaseKind, TestDatabase } from "./databases";
 
@@ -36,6 +37,8 @@ export interface TestServerOptions {
   readonly env?: Record<string, string>;
   readonly clock?: Clock;
   readonly hasher?: PasswordHasher;
+  /** The app's logger (for example one writing to a captured stream). */
+  readonly logger?: Logger;
   /** Rewrites the database URL the app connects to (for example, through a TcpProxy). */
   readonly databaseUrl?: (url: string) => string;
 }
@@ -55,7 +58,11 @@ export async function startTestServer(
     PORT: "0",
     ...options.env,
   });
-  const app = await createApp(config, { clock: options.clock, hasher: options.hasher });
+  const app = await createApp(config, {
+    clock: options.clock,
+    hasher: options.hasher,
+    logger: options.logger,
+  });
   let running: RunningApp;
   try {
     await app.start();
