@@ -1,6 +1,9 @@
 import { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import type { GraphQLSchema } from "graphql";
 import type { KeyRing } from "./auth/key-ring";
@@ -46,7 +49,13 @@ export async function createHttpApp(
     // handlers would race it and leave apollo.stop() waiting forever.
     stopOnTerminationSignals: false,
     formatError: createFormatError(options.logger, { suggestions: options.suggestions }),
-    plugins: options.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      // Cache-Control is ours alone (no-store on every /graphql response, set below, including
+      // those express answers before Apollo); Apollo's plugin would make a response cacheable
+      // the day a @cacheControl hint appeared in the schema.
+      ApolloServerPluginCacheControlDisabled(),
+      ...(options.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
+    ],
   });
   await apollo.start();
 

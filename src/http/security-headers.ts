@@ -7,7 +7,7 @@ import type { RequestHandler } from "express";
  * with its own policy by calling `res.setHeader("Content-Security-Policy", ...)` in its handler:
  * helmet sets every header here, before any route runs, and nothing sets them again afterwards.
  */
-export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
+export const API_CONTENT_SECURITY_POLICY = "default-src 'none';frame-ancestors 'none'";
 
 export function securityHeaders(options: { hsts: boolean }): RequestHandler {
   return helmet({
