@@ -197,7 +197,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       port: address.port,
       close: async () => {
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          // A keep-alive connection whose request finishes during the drain turns idle and would
+          // hold the close until its keep-alive timeout: close such connections as they go idle.
+          const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+          server.close(() => {
+            clearInterval(sweeper);
+            resolve();
+          });
           server.closeIdleConnections();
         });
         await apollo.stop();
