@@ -8,9 +8,6 @@ export interface RequestMeta {
   readonly clientAddress?: string | null;
 }
 
-/** A request without HTTP behind it (the CLI, a test driving a service directly). */
-export const NO_REQUEST: RequestMeta = { requestId: "none" };
-
 export type AuditEvent =
   | "register.succeeded"
   | "login.succeeded"
