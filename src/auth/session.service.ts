@@ -199,8 +199,9 @@ export class SessionService {
   }
 
   /** An administrator ends every session of a user. Returns how many ended. */
-  async revokeUserSessions(actor: Principal, userId: string, meta: RequestMeta): Promise<number> {
-    const count = await this.revokeAllOf(parseId(userId, "userId"), "admin");
+  async revokeUserSessions(actor: Principal, targetId: string, meta: RequestMeta): Promise<number> {
+    const userId = parseId(targetId, "userId");
+    const count = await this.revokeAllOf(userId, "admin");
     this.audit.record("sessions.revoked_by_admin", meta, {
       actorId: actor.userId,
       sessionId: actor.sessionId,
