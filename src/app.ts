@@ -3,11 +3,12 @@ import type { Server } from "node:http";
 import type { DataSource } from "typeorm";
 import { AttemptLimits } from "./abuse/attempt-limits";
 import { DatabaseRateLimiter } from "./abuse/database-rate-limiter";
-import { logRateLimited } from "./abuse/rate-limit-audit";
+import { auditRateLimited } from "./abuse/rate-limit-audit";
 import { rateLimitPlugin } from "./abuse/rate-limit.plugin";
 import type { RateLimiter } from "./abuse/rate-limiter";
 import { RedisRateLimiter } from "./abuse/redis-rate-limiter";
 import { RequestRefusal } from "./abuse/request-refusal";
+import { AuditLog } from "./audit/audit-log";
 import { AuthResolver } from "./auth/auth.resolver";
 import { AuthService } from "./auth/auth.service";
 import { KeyRing } from "./auth/key-ring";
@@ -23,6 +24,7 @@ import type { Request, Response } from "express";
 import { SessionResolver } from "./auth/session.resolver";
 import { authenticate, RefreshCookie, type RequestContext } from "./context";
 import { createDataSource } from "./db/data-source";
+import { requestIdOf } from "./http/request-logging";
 import { migrate } from "./db/migrate";
 import { createLoaders } from "./loaders";
 import { createLogger, type Logger } from "./logger";
@@ -82,12 +84,19 @@ export function createServices(
       })
     : undefined;
   if (fanout) revocations.onLocalRevocation((revocation) => void fanout.publish(revocation));
-  const users = new UserService(dataSource.getRepository(User), hasher, clock, revocations);
-  const sessions = new SessionService(dataSource, revocations, clock, {
-    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
-    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
-    sessionMaxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
-  });
+  const audit = new AuditLog(overrides.logger);
+  const users = new UserService(dataSource.getRepository(User), hasher, clock, revocations, audit);
+  const sessions = new SessionService(
+    dataSource,
+    revocations,
+    clock,
+    {
+      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+      sessionMaxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
+    },
+    audit,
+  );
   const tokens = new TokenService(
     keys,
     {
@@ -98,10 +107,10 @@ export function createServices(
     },
     clock,
   );
-  const auth = new AuthService(users, sessions, tokens, hasher, clock);
+  const auth = new AuthService(users, sessions, tokens, hasher, clock, audit);
   const tasks = new TaskService(dataSource.getRepository(Task), clock);
   const services: Services = { users, sessions, tokens, auth, tasks };
-  return { services, keys, hasher, revocations, fanout };
+  return { services, keys, hasher, revocations, fanout, audit };
 }
 
 export interface RunningApp {
@@ -117,10 +126,14 @@ export interface RunningApp {
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}) {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const dataSource = overrides.dataSource ?? createDataSource(config.database);
-  const { services, keys, hasher, revocations, fanout } = createServices(config, dataSource, {
-    ...overrides,
-    logger,
-  });
+  const { services, keys, hasher, revocations, fanout, audit } = createServices(
+    config,
+    dataSource,
+    {
+      ...overrides,
+      logger,
+    },
+  );
 
   const container = new ResolverContainer()
     .register(AuthResolver, new AuthResolver(services.auth))
@@ -146,7 +159,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const attemptLimits = new AttemptLimits(
     rateLimiter,
     config.rateLimits,
-    logRateLimited(logger),
+    auditRateLimited(audit),
     logger,
     clock,
   );
@@ -155,9 +168,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const createContext = (req: Request, res: Response): Promise<RequestContext> =>
     Promise.resolve({
       principal: authenticate(req.headers, services.tokens, revocations),
+      requestId: requestIdOf(req),
       userAgent: req.headers["user-agent"] ?? null,
       loaders: createLoaders(services.users, services.tasks),
       refreshCookie: new RefreshCookie(req.headers.cookie, res, cookieOptions),
+      // Behind a proxy, the proxy's address unless TRUST_PROXY names it (express "trust proxy").
       clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
       refusal: new RequestRefusal(),
     });
@@ -170,6 +185,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     playground: config.playground,
     trustProxy: config.trustProxy,
     plugins: [rateLimitPlugin(attemptLimits)],
+    suggestions: config.suggestions,
+    limits: config.graphqlLimits,
+    corsOrigins: config.corsOrigins,
+    hsts: config.hsts,
     createContext,
     isReady: async () => {
       if (!dataSource.isInitialized) return false;
@@ -215,7 +234,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       port: address.port,
       close: async () => {
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          // A keep-alive connection whose request finishes during the drain turns idle and would
+          // hold the close until its keep-alive timeout: close such connections as they go idle.
+          const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+          server.close(() => {
+            clearInterval(sweeper);
+            resolve();
+          });
           server.closeIdleConnections();
         });
         await apollo.stop();
@@ -228,7 +253,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     };
   }
 
-  return { config, logger, dataSource, services, keys, revocations, start, listen, purge };
+  return { config, logger, audit, dataSource, services, keys, revocations, start, listen, purge };
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>;

@@ -1,4 +1,4 @@
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
@@ -21,10 +21,12 @@ const REDACTED_PATHS = [
   "headers.cookie",
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** The application's logger: JSON lines on stdout, or on `destination` (tests capture it). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: undefined,
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

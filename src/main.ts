@@ -20,7 +20,10 @@ async function main(): Promise<void> {
     stopping = true;
     app.logger.info({ signal }, "shutting down: draining in-flight requests");
     running.close().then(
-      () => process.exit(0),
+      () => {
+        app.logger.info({ signal }, "stopped: requests drained, database closed");
+        process.exit(0);
+      },
       (error: unknown) => {
         app.logger.error({ err: error }, "shutdown failed");
         process.exit(1);

@@ -1,13 +1,21 @@
 import { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import type { ApolloServerPlugin } from "@apollo/server";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import type { GraphQLSchema } from "graphql";
 import type { KeyRing } from "./auth/key-ring";
-import type { TrustProxy } from "./config/config";
+import type { GraphQLLimits, TrustProxy } from "./config/config";
 import type { RequestContext } from "./context";
 import { createFormatError } from "./errors/format-error";
+import { limitRules, parseOptions } from "./graphql/limits";
+import { batchLimit } from "./http/batch-limit";
+import { corsPolicy } from "./http/cors";
+import { requestLogging } from "./http/request-logging";
+import { securityHeaders } from "./http/security-headers";
 import type { Logger } from "./logger";
 import { playgroundRouter } from "./playground/playground";
 
@@ -20,12 +28,15 @@ export interface HttpAppOptions {
   readonly playground: boolean;
   readonly trustProxy: TrustProxy;
   readonly plugins: readonly ApolloServerPlugin<RequestContext>[];
+  readonly suggestions: boolean;
+  readonly limits: GraphQLLimits;
+  readonly corsOrigins: readonly string[];
+  readonly hsts: boolean;
   readonly isReady: () => Promise<boolean>;
   readonly createContext: (req: express.Request, res: express.Response) => Promise<RequestContext>;
 }
 
 export const GRAPHQL_PATH = "/graphql";
-const MAX_BODY = "100kb";
 
 /** Builds the Apollo server and the HTTP app around it; listening is the caller's business. */
 export async function createHttpApp(
@@ -37,12 +48,21 @@ export async function createHttpApp(
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: true,
+    parseOptions: parseOptions(options.limits),
+    validationRules: limitRules(options.limits),
     // main.ts owns shutdown (drain HTTP, stop Apollo, close the database); Apollo's own signal
     // handlers would race it and leave apollo.stop() waiting forever.
     stopOnTerminationSignals: false,
-    formatError: createFormatError(options.logger),
-    // Apollo's own landing page (Sandbox) loads from a CDN: always off, we serve our own.
-    plugins: [...options.plugins, ApolloServerPluginLandingPageDisabled()],
+    formatError: createFormatError(options.logger, { suggestions: options.suggestions }),
+    plugins: [
+      ...options.plugins,
+      // Cache-Control is ours alone (no-store on every /graphql response, set below, including
+      // those express answers before Apollo); Apollo's plugin would make a response cacheable
+      // the day a @cacheControl hint appeared in the schema.
+      ApolloServerPluginCacheControlDisabled(),
+      // Apollo's own landing page (Sandbox) loads from a CDN: always off, we serve our own.
+      ApolloServerPluginLandingPageDisabled(),
+    ],
   });
   await apollo.start();
 
@@ -52,6 +72,10 @@ export async function createHttpApp(
   // Which X-Forwarded-For entries req.ip may come from; off unless TRUST_PROXY says otherwise.
   const { trustProxy } = options;
   app.set("trust proxy", typeof trustProxy === "object" ? [...trustProxy] : trustProxy);
+  app.use(requestLogging(options.logger));
+  app.use(securityHeaders({ hsts: options.hsts }));
+  const cors = corsPolicy(options.corsOrigins);
+  if (cors) app.use(cors);
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -73,7 +97,8 @@ export async function createHttpApp(
       res.set("Cache-Control", "no-store");
       next();
     },
-    express.json({ limit: MAX_BODY }),
+    express.json({ limit: options.limits.maxBodyBytes }),
+    batchLimit(options.limits.maxBatch),
     expressMiddleware(apollo, { context: ({ req, res }) => options.createContext(req, res) }),
   );
 
@@ -82,13 +107,13 @@ export async function createHttpApp(
       .status(404)
       .json({ errors: [{ message: "Not found.", extensions: { code: "NOT_FOUND" } }] });
   });
-  app.use(jsonErrorHandler(options.logger));
+  app.use(jsonErrorHandler());
   return { app, apollo };
 }
 
 /** Body-parser and other HTTP-level failures as JSON, never an HTML page with a stack trace. */
-function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res, _next) => {
+function jsonErrorHandler(): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
     const status = (error as { status?: unknown }).status;
     if (typeof status === "number" && status >= 400 && status < 500) {
       const tooLarge = status === 413;
@@ -104,7 +129,7 @@ function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
       });
       return;
     }
-    logger.error({ err: error }, "unhandled HTTP error");
+    req.log.error({ err: error }, "unhandled HTTP error");
     res.status(500).json({
       errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }],
     });

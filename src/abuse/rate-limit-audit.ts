@@ -1,4 +1,4 @@
-import type { Logger } from "../logger";
+import type { AuditLog } from "../audit/audit-log";
 
 export type RateLimitScope = "account" | "address" | "session";
 
@@ -12,9 +12,9 @@ export interface RateLimitedEvent {
 
 export type RateLimitAudit = (event: RateLimitedEvent) => void;
 
-/** One audit line per refused request, through the application's logger. */
-export function logRateLimited(logger: Logger): RateLimitAudit {
-  return (event) => {
-    logger.info({ audit: true, event: "rate_limited", ...event }, "audit");
+/** One `rate_limited` line per refused request, in the audit log with the other auth events. */
+export function auditRateLimited(audit: AuditLog): RateLimitAudit {
+  return ({ requestId, clientAddress, scope, operation }) => {
+    audit.rateLimited({ requestId: requestId ?? "", clientAddress }, { scope, operation });
   };
 }

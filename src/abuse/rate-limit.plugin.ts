@@ -26,7 +26,10 @@ export function rateLimitPlugin(limits: AttemptLimits): ApolloServerPlugin<Reque
           });
           if (attempts.length === 0) return;
           try {
-            await limits.admit(attempts, { clientAddress: contextValue.clientAddress });
+            await limits.admit(attempts, {
+              clientAddress: contextValue.clientAddress,
+              requestId: contextValue.requestId,
+            });
           } catch (error) {
             if (error instanceof GraphQLError) contextValue.refusal.record(error);
             throw error;

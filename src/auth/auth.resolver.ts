@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from "type-graphql";
-import type { RequestContext } from "../context";
+import { clientInfo, requestMeta, type RequestContext } from "../context";
 import type { AuthResult, AuthService } from "./auth.service";
 import { AuthPayload, LoginInput, RegisterInput } from "./auth.types";
 import { CurrentPrincipal } from "./current-principal.decorator";
@@ -26,7 +26,7 @@ export class AuthResolver {
     @Arg("input", () => RegisterInput) input: RegisterInput,
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
-    return deliver(await this.auth.register(input, { userAgent: context.userAgent }), context);
+    return deliver(await this.auth.register(input, clientInfo(context)), context);
   }
 
   @Mutation(() => AuthPayload)
@@ -34,9 +34,7 @@ export class AuthResolver {
     @Arg("input", () => LoginInput) input: LoginInput,
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
-    const result = await this.auth.login(input.email, input.password, {
-      userAgent: context.userAgent,
-    });
+    const result = await this.auth.login(input.email, input.password, clientInfo(context));
     return deliver(result, context);
   }
 
@@ -49,7 +47,7 @@ export class AuthResolver {
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
     const token = refreshToken ?? context.refreshCookie.read();
-    return deliver(await this.auth.refresh(token, { userAgent: context.userAgent }), context);
+    return deliver(await this.auth.refresh(token, clientInfo(context)), context);
   }
 
   @Mutation(() => Boolean, {
@@ -62,7 +60,7 @@ export class AuthResolver {
     @Ctx() context: RequestContext,
   ): Promise<boolean> {
     const token = refreshToken ?? context.refreshCookie.read();
-    const done = await this.auth.logout(context.principal, token, everywhere);
+    const done = await this.auth.logout(context.principal, token, everywhere, requestMeta(context));
     context.refreshCookie.clear();
     return done;
   }
@@ -73,8 +71,9 @@ export class AuthResolver {
     @Arg("currentPassword", () => String) currentPassword: string,
     @Arg("newPassword", () => String) newPassword: string,
     @CurrentPrincipal() principal: Principal,
+    @Ctx() context: RequestContext,
   ): Promise<boolean> {
-    return this.auth.changePassword(principal, currentPassword, newPassword);
+    return this.auth.changePassword(principal, currentPassword, newPassword, requestMeta(context));
   }
 }
 

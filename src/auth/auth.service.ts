@@ -1,3 +1,4 @@
+import { type AuditLog, emailFingerprint, type RequestMeta } from "../audit/audit-log";
 import { type Clock } from "../clock";
 import type { Principal } from "./principal";
 import { BadUserInputError, ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
@@ -9,7 +10,7 @@ import type { Session } from "./session.entity";
 import type { SessionService } from "./session.service";
 import type { TokenService } from "./token.service";
 
-export interface ClientInfo {
+export interface ClientInfo extends RequestMeta {
   readonly userAgent: string | null;
 }
 
@@ -32,31 +33,64 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
+    private readonly audit: AuditLog,
   ) {}
 
   async register(input: Omit<NewUser, "roles">, client: ClientInfo): Promise<AuthResult> {
     const user = await this.users.create({ ...input, roles: undefined });
     const { session, refreshToken } = await this.sessions.open(user.id, client.userAgent);
+    this.audit.record("register.succeeded", client, { userId: user.id, sessionId: session.id });
     return this.issue(user, session, refreshToken);
   }
 
   async login(email: string, password: string, client: ClientInfo): Promise<AuthResult> {
+    // The log says which email was tried only as a fingerprint, and not whether it exists.
+    const failed = (reason: string) =>
+      this.audit.record("login.failed", client, {
+        emailFingerprint: emailFingerprint(email),
+        reason,
+      });
     if (password.length > PASSWORD_MAX_LENGTH * 4) {
+      failed("password-too-long");
       throw new BadUserInputError("The password is too long.", "password");
     }
     const user = await this.users.authenticate(email, password);
-    if (!user) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    if (!user) {
+      failed("invalid-credentials");
+      throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    }
     const { session, refreshToken } = await this.sessions.open(user.id, client.userAgent);
+    this.audit.record("login.succeeded", client, { userId: user.id, sessionId: session.id });
     return this.issue(user, session, refreshToken);
   }
 
   /** Rotates the refresh token and issues a new access token with roles read afresh. */
   async refresh(refreshToken: string | undefined, client: ClientInfo): Promise<AuthResult> {
-    if (!refreshToken) throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+    if (!refreshToken) {
+      this.audit.record("refresh.failed", client, { reason: "missing" });
+      throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+    }
     const rotation = await this.sessions.rotate(refreshToken, client.userAgent);
-    if (!rotation.ok) throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+    if (!rotation.ok) {
+      const ids = rotation.session
+        ? { userId: rotation.session.userId, sessionId: rotation.session.id }
+        : {};
+      if (rotation.reason === "reuse-detected") {
+        this.audit.record("refresh.reuse_detected", client, { ...ids, reason: "session-revoked" });
+      } else {
+        this.audit.record("refresh.failed", client, { ...ids, reason: rotation.reason });
+      }
+      throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+    }
     const user = await this.users.findById(rotation.session.userId);
-    if (!user) throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+    if (!user) {
+      this.audit.record("refresh.failed", client, { reason: "user-gone" });
+      throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+    }
+    this.audit.record("refresh.succeeded", client, {
+      userId: user.id,
+      sessionId: rotation.session.id,
+    });
     return this.issue(user, rotation.session, rotation.refreshToken);
   }
 
@@ -68,6 +102,7 @@ export class AuthService {
     principal: Principal | null,
     refreshToken: string | undefined,
     everywhere: boolean,
+    meta: RequestMeta,
   ): Promise<boolean> {
     let userId = principal?.userId;
     let sessionId = principal?.sessionId;
@@ -81,8 +116,14 @@ export class AuthService {
       }
     }
     if (!userId || !sessionId) throw new UnauthenticatedError();
-    if (everywhere) await this.sessions.revokeAllOf(userId, "logout-everywhere");
-    else await this.sessions.revoke([sessionId], "logout");
+    const count = everywhere
+      ? await this.sessions.revokeAllOf(userId, "logout-everywhere")
+      : await this.sessions.revoke([sessionId], "logout");
+    this.audit.record(everywhere ? "logout.everywhere" : "logout", meta, {
+      userId,
+      sessionId,
+      count,
+    });
     return true;
   }
 
@@ -91,18 +132,25 @@ export class AuthService {
     principal: Principal,
     currentPassword: string,
     newPassword: string,
+    meta: RequestMeta,
   ): Promise<boolean> {
     const user = await this.users.findById(principal.userId);
     if (!user) throw new UnauthenticatedError();
+    const who = { userId: user.id, sessionId: principal.sessionId };
     if (
       currentPassword.length > PASSWORD_MAX_LENGTH * 4 ||
       !(await this.hasher.verify(user.passwordHash, currentPassword))
     ) {
+      this.audit.record("password.change_failed", meta, {
+        ...who,
+        reason: "wrong-current-password",
+      });
       throw new BadUserInputError("The current password is not right.", "currentPassword");
     }
     assertAcceptablePassword(newPassword, "newPassword");
     await this.users.setPassword(user, newPassword);
-    await this.sessions.revokeAllOf(user.id, "password-changed", principal.sessionId);
+    const count = await this.sessions.revokeAllOf(user.id, "password-changed", principal.sessionId);
+    this.audit.record("password.changed", meta, { ...who, count });
     return true;
   }
 

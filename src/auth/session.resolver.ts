@@ -1,5 +1,5 @@
-import { Arg, Authorized, ID, Int, Mutation, Query, Resolver } from "type-graphql";
-import { parseId } from "../ids";
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { requestMeta, type RequestContext } from "../context";
 import { Role } from "../users/role";
 import { CurrentPrincipal } from "./current-principal.decorator";
 import type { Principal } from "./principal";
@@ -30,13 +30,18 @@ export class SessionResolver {
   revokeSession(
     @Arg("id", () => ID) id: string,
     @CurrentPrincipal() principal: Principal,
+    @Ctx() context: RequestContext,
   ): Promise<boolean> {
-    return this.sessionService.revokeOwn(principal, id);
+    return this.sessionService.revokeOwn(principal, id, requestMeta(context));
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => Int, { description: "Ends every session of a user; returns how many ended." })
-  revokeUserSessions(@Arg("userId", () => ID) userId: string): Promise<number> {
-    return this.sessionService.revokeAllOf(parseId(userId, "userId"), "admin");
+  revokeUserSessions(
+    @Arg("userId", () => ID) userId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Ctx() context: RequestContext,
+  ): Promise<number> {
+    return this.sessionService.revokeUserSessions(principal, userId, requestMeta(context));
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type DataSource, In, IsNull, LessThan, MoreThan, type Repository } from "typeorm";
+import type { AuditLog, RequestMeta } from "../audit/audit-log";
 import type { Clock } from "../clock";
 import { ForbiddenError, NotFoundError } from "../errors/app-errors";
 import { parseId } from "../ids";
@@ -47,6 +48,7 @@ export class SessionService {
     private readonly revocations: DatabaseRevocationStore,
     private readonly clock: Clock,
     private readonly settings: SessionSettings,
+    private readonly audit: AuditLog,
   ) {
     this.sessions = dataSource.getRepository(Session);
   }
@@ -182,12 +184,31 @@ export class SessionService {
   }
 
   /** Ends one of the caller's own sessions. */
-  async revokeOwn(principal: Principal, sessionId: string): Promise<boolean> {
+  async revokeOwn(principal: Principal, sessionId: string, meta: RequestMeta): Promise<boolean> {
     const session = await this.sessions.findOneBy({ id: parseId(sessionId) });
     if (!session) throw new NotFoundError("No such session.");
     if (session.userId !== principal.userId) throw new ForbiddenError();
-    await this.revoke([session.id], "revoked");
+    const count = await this.revoke([session.id], "revoked");
+    this.audit.record("session.revoked", meta, {
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      revokedSessionId: session.id,
+      count,
+    });
     return true;
+  }
+
+  /** An administrator ends every session of a user. Returns how many ended. */
+  async revokeUserSessions(actor: Principal, targetId: string, meta: RequestMeta): Promise<number> {
+    const userId = parseId(targetId, "userId");
+    const count = await this.revokeAllOf(userId, "admin");
+    this.audit.record("sessions.revoked_by_admin", meta, {
+      actorId: actor.userId,
+      sessionId: actor.sessionId,
+      userId,
+      count,
+    });
+    return count;
   }
 
   /** Every live session of a user, except perhaps one (the caller's own). */

@@ -53,6 +53,13 @@ export interface AppConfig {
   readonly introspection: boolean;
   /** Serve the GraphiQL playground on browser GETs of /graphql; it needs introspection. */
   readonly playground: boolean;
+  /** Whether validation errors may say "Did you mean ...?", naming fields the caller did not ask for. */
+  readonly suggestions: boolean;
+  readonly graphqlLimits: GraphQLLimits;
+  /** Exact origins allowed to call the API from a browser; empty: no CORS headers at all. */
+  readonly corsOrigins: readonly string[];
+  /** Send Strict-Transport-Security (only meaningful behind HTTPS). */
+  readonly hsts: boolean;
   readonly logLevel: string;
   readonly dataDir: string;
 }
@@ -83,6 +90,22 @@ export interface RateLimitConfig {
 }
 
 export type TrustProxy = boolean | number | readonly string[];
+
+/** Bounds on one HTTP request to /graphql, each refused before any resolver runs. */
+export interface GraphQLLimits {
+  /** Nesting of fields, introspection excepted (graphql-js bounds introspection itself). */
+  readonly maxDepth: number;
+  /** graphql-armor cost: objects 2, scalars 1, times 1.5 per level of nesting. */
+  readonly maxCost: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  /** Lexical tokens in one document; the parser stops counting there. */
+  readonly maxTokens: number;
+  /** Operations in one batched (JSON array) request. */
+  readonly maxBatch: number;
+  /** Bytes of one request body. */
+  readonly maxBodyBytes: number;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -177,6 +200,21 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
   };
   const trustProxy = parseTrustProxy(value("TRUST_PROXY"));
   if (typeof trustProxy === "string") problems.push(trustProxy);
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const text = value(name);
+    if (text === undefined) return fallback;
+    const parsed = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+    if (!(parsed >= min && parsed <= max)) {
+      problems.push(`${name} must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return parsed;
+  };
+  const maxBodyBytes = parseByteSize(value("GRAPHQL_MAX_BODY") ?? "100kb");
+  if (maxBodyBytes === undefined || maxBodyBytes < 1024 || maxBodyBytes > 10 * 1024 * 1024) {
+    problems.push("GRAPHQL_MAX_BODY must be a size like 100kb or 1mb, from 1kb to 10mb");
+  }
+  const corsOrigins = parseOrigins(value("CORS_ORIGINS"), problems);
 
   const kid = value("JWT_KID");
   if (kid !== undefined && !KID.test(kid)) problems.push(`JWT_KID ${KID_RULE}`);
@@ -237,6 +275,23 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     trustProxy: typeof trustProxy === "string" ? false : trustProxy,
     introspection,
     playground,
+    suggestions: parseBoolean(
+      value("GRAPHQL_SUGGESTIONS"),
+      !production,
+      "GRAPHQL_SUGGESTIONS",
+      problems,
+    ),
+    graphqlLimits: {
+      maxDepth: integer("GRAPHQL_MAX_DEPTH", 8, 1, 100),
+      maxCost: integer("GRAPHQL_MAX_COST", 1000, 1, 1_000_000),
+      maxAliases: integer("GRAPHQL_MAX_ALIASES", 15, 0, 1000),
+      maxDirectives: integer("GRAPHQL_MAX_DIRECTIVES", 20, 0, 1000),
+      maxTokens: integer("GRAPHQL_MAX_TOKENS", 1000, 100, 100_000),
+      maxBatch: integer("GRAPHQL_MAX_BATCH", 10, 1, 100),
+      maxBodyBytes: maxBodyBytes ?? 100 * 1024,
+    },
+    corsOrigins,
+    hsts: parseBoolean(value("HSTS"), production, "HSTS", problems),
     logLevel: value("LOG_LEVEL") ?? (envName === "test" ? "silent" : "info"),
     dataDir,
   };
@@ -420,6 +475,44 @@ export function parseTrustProxy(text: string | undefined): TrustProxy | string {
     ? entries
     : "TRUST_PROXY must be false, true, a number of proxy hops, or a comma-separated list of " +
         "addresses, CIDR subnets, loopback, linklocal or uniquelocal";
+}
+
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** "100kb", "1mb", "2048" (bytes); undefined when it is not such a size. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^(\d{1,9})\s*(b|kb|mb)?$/i.exec(text);
+  if (!match) return undefined;
+  return Number(match[1]) * BYTE_UNITS[(match[2] ?? "b").toLowerCase()];
+}
+
+/**
+ * A comma-separated list of exact origins (scheme, host, optional port). Wildcards and "null" are
+ * refused: CORS with credentials must name each site it trusts, never reflect whoever asks.
+ */
+function parseOrigins(text: string | undefined, problems: string[]): string[] {
+  if (text === undefined) return [];
+  const origins: string[] = [];
+  for (const entry of text.split(",").map((part) => part.trim())) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(entry);
+      const exact = url.origin === entry.replace(/\/$/, "").toLowerCase();
+      if (/^https?:$/.test(url.protocol) && exact && !url.hostname.includes("*")) {
+        origin = url.origin;
+      }
+    } catch {
+      origin = undefined;
+    }
+    if (origin === undefined) {
+      problems.push(
+        "CORS_ORIGINS must be a comma-separated list of exact origins like https://app.example.com (no paths, no wildcards)",
+      );
+      return [];
+    }
+    origins.push(origin);
+  }
+  return [...new Set(origins)];
 }
 
 function parseBoolean(

@@ -20,13 +20,14 @@ const REQUEST_ERROR_CODES = new Set([
  * variable types), which graphql-js and Apollo raise as chains of GraphQLErrors alone. Everything else is a
  * fault of ours: logged in full, shown to the client as "Unexpected error.".
  */
-export function createFormatError(logger: Logger) {
+export function createFormatError(logger: Logger, options = { suggestions: true }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) return formatted;
     const code = formatted.extensions?.code;
     if (typeof code === "string" && REQUEST_ERROR_CODES.has(code) && raisedByGraphQL(original)) {
-      return { ...formatted, message: withoutVariableValues(formatted.message) };
+      const message = withoutVariableValues(formatted.message);
+      return { ...formatted, message: options.suggestions ? message : withoutSuggestions(message) };
     }
 
     logger.error({ err: original, path: formatted.path }, "unexpected error");
@@ -47,6 +48,18 @@ function raisedByGraphQL(error: unknown): boolean {
     current = current.originalError;
   }
   return current === undefined;
+}
+
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/**
+ * graphql-js answers a misspelt field, argument, type or enum value with "Did you mean ...?",
+ * which lets a caller map the schema with introspection off. graphql-armor's
+ * block-field-suggestions does this for validation errors only, as an envelop plugin; here it
+ * covers every request error Apollo formats, variable coercion included.
+ */
+export function withoutSuggestions(message: string): string {
+  return message.replace(SUGGESTION, "");
 }
 
 const INVALID_VARIABLE = /^Variable "(\$[^"]+)" got invalid value /;

@@ -11,7 +11,7 @@ import {
 } from "type-graphql";
 import { CurrentPrincipal } from "../auth/current-principal.decorator";
 import type { Principal } from "../auth/principal";
-import type { RequestContext } from "../context";
+import { requestMeta, type RequestContext } from "../context";
 import { ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
 import { Task } from "../tasks/task.entity";
 import { taskPolicy } from "../tasks/task.policy";
@@ -42,8 +42,10 @@ export class UserResolver {
   setUserRoles(
     @Arg("userId", () => ID) userId: string,
     @Arg("roles", () => [Role]) roles: Role[],
+    @CurrentPrincipal() principal: Principal,
+    @Ctx() context: RequestContext,
   ): Promise<User> {
-    return this.userService.setRoles(userId, roles);
+    return this.userService.setRoles(principal, userId, roles, requestMeta(context));
   }
 
   @FieldResolver(() => [Task])

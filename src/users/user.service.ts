@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type EntityManager, In, type Repository } from "typeorm";
+import type { AuditLog, RequestMeta } from "../audit/audit-log";
 import type { PasswordHasher } from "../auth/password-hasher";
+import type { Principal } from "../auth/principal";
 import type { Clock } from "../clock";
 import { isUniqueViolation } from "../db/db-errors";
 import { BadUserInputError, NotFoundError } from "../errors/app-errors";
@@ -33,6 +35,7 @@ export class UserService {
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     private readonly roleChanges: RoleChangeLog,
+    private readonly audit: AuditLog,
   ) {}
 
   /** Creates an account. A taken email gets the same error as any other refusal to register. */
@@ -85,8 +88,15 @@ export class UserService {
     return this.users.find({ order: { createdAt: "ASC", id: "ASC" } });
   }
 
-  async setRoles(userId: string, roles: readonly Role[]): Promise<User> {
+  /** An administrator replaces the roles of a user (the last ADMIN keeps the role). */
+  async setRoles(
+    actor: Principal,
+    userId: string,
+    roles: readonly Role[],
+    meta: RequestMeta,
+  ): Promise<User> {
     const id = parseId(userId, "userId");
+    let oldRoles: readonly Role[] = [];
     const wanted = normalizeRoles(roles);
     if (wanted.length === 0)
       throw new BadUserInputError("A user needs at least one role.", "roles");
@@ -103,6 +113,7 @@ export class UserService {
           throw new BadUserInputError("The last ADMIN cannot lose the ADMIN role.", "roles");
         }
       }
+      oldRoles = user.roles;
       user.roles = wanted;
       user.updatedAt = this.clock.now();
       await repository.save(user);
@@ -110,6 +121,13 @@ export class UserService {
       return user;
     });
     this.roleChanges.applyLocally({ roles: { userId: updated.id, roles: updated.roles } });
+    this.audit.record("roles.changed", meta, {
+      actorId: actor.userId,
+      sessionId: actor.sessionId,
+      userId: updated.id,
+      oldRoles,
+      newRoles: updated.roles,
+    });
     return updated;
   }
 

@@ -429,7 +429,8 @@ describe.each(databaseKinds())("rate limits on %s", (kind) => {
         event: "rate_limited",
         operation: "login",
         scope: "account",
-        msg: "audit",
+        msg: "rate_limited",
+        requestId: expect.any(String) as unknown,
       });
       expect(a.output() + b.output()).not.toContain(email);
     });
@@ -450,11 +451,12 @@ describe.each(databaseKinds())("rate limits on %s", (kind) => {
         const email = uniqueEmail("audited");
         expectCounted(await server.gql(LOGIN, loginInput(email)));
         expectTooManyRequests(await server.gql(LOGIN, loginInput(email)));
-        const audits = lines.filter((line) => line.audit === true);
+        const audits = lines.filter((line) => line.event === "rate_limited");
         expect(audits).toEqual([
           expect.objectContaining({
-            msg: "audit",
+            msg: "rate_limited",
             event: "rate_limited",
+            requestId: expect.any(String) as unknown,
             operation: "login",
             scope: "account",
             clientAddress: expect.stringMatching(/127\.0\.0\.1$/) as unknown,

@@ -22,6 +22,7 @@ const resolverData = (who: Principal | null): ResolverData<RequestContext> => ({
   args: {},
   context: {
     principal: who,
+    requestId: "test",
     userAgent: null,
     loaders: {} as Loaders,
     refreshCookie: {} as RefreshCookie,

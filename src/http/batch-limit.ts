@@ -1,0 +1,23 @@
+import type { RequestHandler } from "express";
+
+/**
+ * Refuses a batched request (a JSON array of operations) longer than the limit before Apollo
+ * parses, validates or runs any of them: each operation would otherwise cost its own work.
+ */
+export function batchLimit(maxOperations: number): RequestHandler {
+  return (req, res, next) => {
+    const body: unknown = req.body;
+    if (Array.isArray(body) && body.length > maxOperations) {
+      res.status(400).json({
+        errors: [
+          {
+            message: `A batch may hold at most ${maxOperations} operations.`,
+            extensions: { code: "BATCH_TOO_LARGE" },
+          },
+        ],
+      });
+      return;
+    }
+    next();
+  };
+}
