@@ -1,54 +1,14 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { configUnderTempDir, STRONG_SECRET } from "../../support/config-loader";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type AppConfig,
-  ConfigError,
-  databaseFromEnvironment,
-  loadConfig,
-  secretWeakness,
-} from "../../../src/config/config";
+import { ConfigError, databaseFromEnvironment, secretWeakness } from "../../../src/config/config";
 
-/** 40 bytes, 30 distinct characters: acceptable everywhere. */
-const STRONG_SECRET = "Zq7-vR2pLm9xW4tK8sN3bH6yJ1cF5dG0aE-Ux_Oi";
 const FAKE_PRIVATE_PEM = "-----BEGIN PRIVATE KEY-----\nMIIBfake\n-----END PRIVATE KEY-----";
 const FAKE_PUBLIC_PEM = "-----BEGIN PUBLIC KEY-----\nMIIBfake\n-----END PUBLIC KEY-----";
 const ALG_PROBLEM = "JWT_ALG must be one of HS256, HS384, HS512, RS256, PS256, ES256";
 const NONE_PROBLEM = 'JWT_ALG "none" is never accepted: tokens must be signed';
 
-let cwd: string;
-
-beforeEach(() => {
-  cwd = mkdtempSync(join(tmpdir(), "config-test-"));
-});
-
-afterEach(() => {
-  rmSync(cwd, { recursive: true, force: true });
-});
-
-type Env = Record<string, string | undefined>;
-
-/** loadConfig under the temporary directory, so no test ever writes under the project. */
-const load = (env: Env = {}): AppConfig => loadConfig(env, { cwd });
-
-function problemsOf(env: Env): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("expected loadConfig to throw a ConfigError");
-}
+const { load, problemsOf, cwd } = configUnderTempDir();
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -60,7 +20,7 @@ describe("loadConfig defaults", () => {
   });
 
   it("uses sqlite:./data/app.sqlite resolved against the working directory", () => {
-    expect(load().database).toEqual({ kind: "sqlite", path: join(cwd, "data", "app.sqlite") });
+    expect(load().database).toEqual({ kind: "sqlite", path: join(cwd(), "data", "app.sqlite") });
   });
 
   it("signs with HS256 under the project's issuer and audience", () => {
@@ -84,7 +44,7 @@ describe("loadConfig defaults", () => {
     expect(config.env).toBe("development");
     expect(config.introspection).toBe(true);
     expect(config.logLevel).toBe("info");
-    expect(config.dataDir).toBe(join(cwd, "data"));
+    expect(config.dataDir).toBe(join(cwd(), "data"));
   });
 
   it("logs nothing by default under NODE_ENV=test", () => {
@@ -238,12 +198,12 @@ describe("loadConfig secrets in production", () => {
     expect(problemsOf({ NODE_ENV: "production" })).toEqual([
       "JWT_SECRET is required in production (at least 32 bytes)",
     ]);
-    expect(existsSync(join(cwd, "data"))).toBe(false);
+    expect(existsSync(join(cwd(), "data"))).toBe(false);
   });
 
   it("does not fall back to a development secret already on disk", () => {
-    mkdirSync(join(cwd, "data"));
-    writeFileSync(join(cwd, "data", "jwt-secret"), Buffer.alloc(48, 7).toString("base64url"));
+    mkdirSync(join(cwd(), "data"));
+    writeFileSync(join(cwd(), "data", "jwt-secret"), Buffer.alloc(48, 7).toString("base64url"));
     expect(problemsOf({ NODE_ENV: "production" })).toEqual([
       "JWT_SECRET is required in production (at least 32 bytes)",
     ]);
@@ -277,7 +237,7 @@ describe("loadConfig secrets in production", () => {
     const secret = STRONG_SECRET.slice(0, 32);
     const config = load({ NODE_ENV: "production", JWT_SECRET: secret });
     expect(config.jwt.secret).toEqual(Buffer.from(secret, "utf8"));
-    expect(existsSync(join(cwd, "data"))).toBe(false);
+    expect(existsSync(join(cwd(), "data"))).toBe(false);
   });
 
   it("refuses a weak JWT_SECRET in development too", () => {
@@ -307,17 +267,17 @@ describe("secretWeakness", () => {
 describe("loadConfig development secret", () => {
   it("generates a 48-byte secret under DATA_DIR in a file of mode 0600", () => {
     const config = load({ DATA_DIR: "state" });
-    const file = join(cwd, "state", "jwt-secret");
-    expect(config.dataDir).toBe(join(cwd, "state"));
+    const file = join(cwd(), "state", "jwt-secret");
+    expect(config.dataDir).toBe(join(cwd(), "state"));
     expect(config.jwt.secret).toHaveLength(48);
     expect(readFileSync(file, "utf8").trim()).toBe(config.jwt.secret?.toString("base64url"));
     expect(modeOf(file)).toBe(0o600);
-    expect(modeOf(join(cwd, "state"))).toBe(0o700);
+    expect(modeOf(join(cwd(), "state"))).toBe(0o700);
   });
 
   it("reuses the stored secret on the next load without rewriting it", () => {
     const first = load();
-    const file = join(cwd, "data", "jwt-secret");
+    const file = join(cwd(), "data", "jwt-secret");
     const stored = readFileSync(file, "utf8");
     const second = load();
     expect(second.jwt.secret).toEqual(first.jwt.secret);
@@ -331,8 +291,8 @@ describe("loadConfig development secret", () => {
   });
 
   it("replaces a weak stored secret and tightens the file to 0600", () => {
-    const file = join(cwd, "data", "jwt-secret");
-    mkdirSync(join(cwd, "data"));
+    const file = join(cwd(), "data", "jwt-secret");
+    mkdirSync(join(cwd(), "data"));
     writeFileSync(file, Buffer.from("weak").toString("base64url"), { mode: 0o644 });
     const config = load();
     expect(config.jwt.secret).toHaveLength(48);
@@ -342,7 +302,7 @@ describe("loadConfig development secret", () => {
 
   it("tightens a strong stored secret that others could read to 0600", () => {
     const first = load();
-    const file = join(cwd, "data", "jwt-secret");
+    const file = join(cwd(), "data", "jwt-secret");
     chmodSync(file, 0o644);
     expect(load().jwt.secret).toEqual(first.jwt.secret);
     expect(modeOf(file)).toBe(0o600);
@@ -350,7 +310,7 @@ describe("loadConfig development secret", () => {
 
   it("writes no secret when another variable is invalid", () => {
     expect(problemsOf({ PORT: "http" })).toEqual(["PORT must be an integer from 0 to 65535"]);
-    expect(existsSync(join(cwd, "data", "jwt-secret"))).toBe(false);
+    expect(existsSync(join(cwd(), "data", "jwt-secret"))).toBe(false);
   });
 
   it.each(["staging", "prod", "Production"])(
@@ -359,14 +319,14 @@ describe("loadConfig development secret", () => {
       expect(problemsOf({ NODE_ENV: nodeEnv })).toEqual([
         "JWT_SECRET is required in production (at least 32 bytes)",
       ]);
-      expect(existsSync(join(cwd, "data"))).toBe(false);
+      expect(existsSync(join(cwd(), "data"))).toBe(false);
     },
   );
 
   it("uses JWT_SECRET when given and then writes nothing", () => {
     const config = load({ JWT_SECRET: STRONG_SECRET });
     expect(config.jwt.secret?.toString("utf8")).toBe(STRONG_SECRET);
-    expect(existsSync(join(cwd, "data"))).toBe(false);
+    expect(existsSync(join(cwd(), "data"))).toBe(false);
   });
 });
 
@@ -374,12 +334,12 @@ describe("loadConfig DATABASE_URL", () => {
   it("resolves a relative sqlite: path against the working directory", () => {
     expect(load({ DATABASE_URL: "sqlite:./db/tasks.sqlite" }).database).toEqual({
       kind: "sqlite",
-      path: join(cwd, "db", "tasks.sqlite"),
+      path: join(cwd(), "db", "tasks.sqlite"),
     });
   });
 
   it("keeps an absolute sqlite: path, with or without the sqlite:// form", () => {
-    const absolute = join(cwd, "abs.sqlite");
+    const absolute = join(cwd(), "abs.sqlite");
     expect(load({ DATABASE_URL: `sqlite:${absolute}` }).database).toEqual({
       kind: "sqlite",
       path: absolute,
@@ -444,14 +404,14 @@ describe("loadConfig DATABASE_URL", () => {
 
 describe("databaseFromEnvironment", () => {
   it("defaults to the SQLite file under ./data", () => {
-    expect(databaseFromEnvironment({}, cwd)).toEqual({
+    expect(databaseFromEnvironment({}, cwd())).toEqual({
       kind: "sqlite",
-      path: join(cwd, "data", "app.sqlite"),
+      path: join(cwd(), "data", "app.sqlite"),
     });
   });
 
   it("throws a ConfigError for a bad DATABASE_URL", () => {
-    expect(() => databaseFromEnvironment({ DATABASE_URL: "redis://cache" }, cwd)).toThrow(
+    expect(() => databaseFromEnvironment({ DATABASE_URL: "redis://cache" }, cwd())).toThrow(
       new ConfigError(["DATABASE_URL must start with mysql://, mariadb:// or sqlite:"]),
     );
   });
@@ -477,7 +437,7 @@ describe("loadConfig JWT_ALG and keys", () => {
       "JWT_PRIVATE_KEY is required for asymmetric JWT_ALG",
       "JWT_PUBLIC_KEY is required for asymmetric JWT_ALG",
     ]);
-    expect(existsSync(join(cwd, "data"))).toBe(false);
+    expect(existsSync(join(cwd(), "data"))).toBe(false);
   });
 
   it("takes PEM text with \\n escapes, as a .env file holds it", () => {
@@ -493,9 +453,9 @@ describe("loadConfig JWT_ALG and keys", () => {
   });
 
   it("reads PEM files from paths relative to the working directory", () => {
-    mkdirSync(join(cwd, "keys"));
-    writeFileSync(join(cwd, "keys", "private.pem"), FAKE_PRIVATE_PEM);
-    writeFileSync(join(cwd, "keys", "public.pem"), FAKE_PUBLIC_PEM);
+    mkdirSync(join(cwd(), "keys"));
+    writeFileSync(join(cwd(), "keys", "private.pem"), FAKE_PRIVATE_PEM);
+    writeFileSync(join(cwd(), "keys", "public.pem"), FAKE_PUBLIC_PEM);
     const config = load({
       NODE_ENV: "production",
       JWT_ALG: "RS256",
@@ -570,9 +530,9 @@ describe("loadConfig JWT_PREVIOUS_KEYS", () => {
     ]);
   });
 
-  it("reads the array from a JSON file, and PEM keys from files relative to the cwd", () => {
-    writeFileSync(join(cwd, "old.pem"), FAKE_PUBLIC_PEM);
-    writeFileSync(join(cwd, "previous.json"), JSON.stringify([{ alg: "ES256", key: "old.pem" }]));
+  it("reads the array from a JSON file, and PEM keys from files relative to the cwd()", () => {
+    writeFileSync(join(cwd(), "old.pem"), FAKE_PUBLIC_PEM);
+    writeFileSync(join(cwd(), "previous.json"), JSON.stringify([{ alg: "ES256", key: "old.pem" }]));
     expect(load({ JWT_PREVIOUS_KEYS: "previous.json" }).jwt.previousKeys).toEqual([
       { algorithm: "ES256", publicKeyPem: FAKE_PUBLIC_PEM },
     ]);
@@ -615,7 +575,7 @@ describe("loadConfig JWT_PREVIOUS_KEYS", () => {
   });
 
   it("refuses a JSON value that is not an array", () => {
-    writeFileSync(join(cwd, "keys.json"), '{"alg":"HS256"}');
+    writeFileSync(join(cwd(), "keys.json"), '{"alg":"HS256"}');
     expect(problemsOf({ JWT_PREVIOUS_KEYS: "keys.json" })).toEqual([
       "JWT_PREVIOUS_KEYS must be a JSON array of keys",
     ]);

@@ -1,28 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ConfigError, loadConfig, parseByteSize } from "../../../src/config/config";
+import { configUnderTempDir, STRONG_SECRET } from "../../support/config-loader";
+import { parseByteSize } from "../../../src/config/config";
 
-const STRONG_SECRET = "Zq7-vR2pLm9xW4tK8sN3bH6yJ1cF5dG0aE-Ux_Oi";
-
-let cwd: string;
-beforeEach(() => {
-  cwd = mkdtempSync(join(tmpdir(), "config-hardening-"));
-});
-afterEach(() => rmSync(cwd, { recursive: true, force: true }));
-
-type Env = Record<string, string | undefined>;
-const load = (env: Env = {}) => loadConfig({ JWT_SECRET: STRONG_SECRET, ...env }, { cwd });
-
-function problemsOf(env: Env): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("expected loadConfig to throw a ConfigError");
-}
+const { load, problemsOf } = configUnderTempDir({ JWT_SECRET: STRONG_SECRET });
 
 describe("GraphQL limits", () => {
   it("defaults to depth 8, cost 1000, 15 aliases, 20 directives, 1000 tokens, batches of 10, 100kb", () => {

@@ -1,32 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ConfigError, loadConfig } from "../../../src/config/config";
+import { configUnderTempDir, STRONG_SECRET } from "../../support/config-loader";
 
-const STRONG_SECRET = "Zq7-vR2pLm9xW4tK8sN3bH6yJ1cF5dG0aE-Ux_Oi";
 const NEEDS_INTROSPECTION =
   "GRAPHQL_PLAYGROUND needs introspection: set GRAPHQL_INTROSPECTION=true as well, or turn the playground off";
 
-let cwd: string;
-beforeEach(() => {
-  cwd = mkdtempSync(join(tmpdir(), "config-playground-"));
-});
-afterEach(() => {
-  rmSync(cwd, { recursive: true, force: true });
-});
-
-const load = (env: Record<string, string>) =>
-  loadConfig({ JWT_SECRET: STRONG_SECRET, ...env }, { cwd });
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("expected loadConfig to throw a ConfigError");
-}
+const { load, problemsOf } = configUnderTempDir({ JWT_SECRET: STRONG_SECRET });
 
 describe("GRAPHQL_PLAYGROUND", () => {
   it("is on by default in development and test", () => {

@@ -1,36 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  type AppConfig,
-  ConfigError,
-  loadConfig,
-  parseTrustProxy,
-} from "../../../src/config/config";
+import { configUnderTempDir, STRONG_SECRET } from "../../support/config-loader";
+import { parseTrustProxy } from "../../../src/config/config";
 
-const STRONG_SECRET = "Zq7-vR2pLm9xW4tK8sN3bH6yJ1cF5dG0aE-Ux_Oi";
-
-let cwd: string;
-beforeEach(() => {
-  cwd = mkdtempSync(join(tmpdir(), "config-rate-test-"));
-});
-afterEach(() => {
-  rmSync(cwd, { recursive: true, force: true });
-});
-
-type Env = Record<string, string | undefined>;
-const load = (env: Env = {}): AppConfig =>
-  loadConfig({ JWT_SECRET: STRONG_SECRET, ...env }, { cwd });
-
-function problemsOf(env: Env): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("expected loadConfig to throw a ConfigError");
-}
+const { load, problemsOf } = configUnderTempDir({ JWT_SECRET: STRONG_SECRET });
 
 const LIMIT_PROBLEM = (name: string) =>
   `${name} must be a whole number from 0 (no limit) to 9999999`;

@@ -1,22 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ConfigError, loadConfig } from "../../../src/config/config";
+import { configUnderTempDir, STRONG_SECRET } from "../../support/config-loader";
+import { ConfigError } from "../../../src/config/config";
 
-const STRONG_SECRET = "Zq7-vR2pLm9xW4tK8sN3bH6yJ1cF5dG0aE-Ux_Oi";
 const REDIS_PROBLEM =
   "REDIS_URL must look like redis://host:6379 or rediss://user:pass@host:6380/0";
 
-let cwd: string;
-beforeEach(() => {
-  cwd = mkdtempSync(join(tmpdir(), "config-redis-"));
-});
-afterEach(() => {
-  rmSync(cwd, { recursive: true, force: true });
-});
-
-const load = (env: Record<string, string>) =>
-  loadConfig({ JWT_SECRET: STRONG_SECRET, ...env }, { cwd });
+const { load } = configUnderTempDir({ JWT_SECRET: STRONG_SECRET });
 
 describe("REDIS_URL", () => {
   it("is optional", () => {
