@@ -22,6 +22,7 @@ export type AuditEvent =
   | "session.revoked"
   | "sessions.revoked_by_admin"
   | "roles.changed"
+  | "user.set_from_cli"
   | "rate_limited";
 
 /** What an audit line may carry: ids, counts, roles, reasons. Never a password, token, hash or email. */

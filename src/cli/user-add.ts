@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { createServices } from "../app";
 import { createLogger } from "../logger";
@@ -50,12 +51,15 @@ async function main(): Promise<number> {
     const { services, fanout } = createServices(config, dataSource, {
       logger: createLogger("warn"),
     });
-    const { user, created } = await services.users.upsert({
-      email: values.email,
-      password: values.password,
-      displayName: values.name,
-      roles: roleNames as Role[],
-    });
+    const { user, created } = await services.users.upsert(
+      {
+        email: values.email,
+        password: values.password,
+        displayName: values.name,
+        roles: roleNames as Role[],
+      },
+      { requestId: `cli-${randomUUID()}` },
+    );
     if (fanout && !created) {
       // The new roles are committed in the revocation log, which running servers read within a
       // second; with REDIS_URL they hear of it at once. Failing to publish only warns.

@@ -141,12 +141,23 @@ export class UserService {
   }
 
   /** For `npm run user:add`: creates the user, or sets the password and roles of an existing one. */
+  /** `npm run user:add`: creates the user, or sets the password and roles of an existing one. */
   async upsert(
     input: NewUser & { roles: readonly Role[] },
+    meta: RequestMeta,
   ): Promise<{ user: User; created: boolean }> {
     const email = normalizeEmail(input.email);
     const existing = await this.users.findOneBy({ email });
-    if (!existing) return { user: await this.create(input), created: true };
+    if (!existing) {
+      const user = await this.create(input);
+      this.audit.record("user.set_from_cli", meta, {
+        userId: user.id,
+        created: true,
+        newRoles: user.roles,
+      });
+      return { user, created: true };
+    }
+    const oldRoles = existing.roles;
     assertAcceptablePassword(input.password);
     const roles = normalizeRoles(input.roles);
     if (roles.length === 0) throw new BadUserInputError("A user needs at least one role.", "roles");
@@ -158,6 +169,12 @@ export class UserService {
     await this.users.manager.transaction(async (manager) => {
       await manager.getRepository<User>(this.users.target).save(existing);
       await this.roleChanges.writeRoles(manager, existing.id, roles);
+    });
+    this.audit.record("user.set_from_cli", meta, {
+      userId: existing.id,
+      created: false,
+      oldRoles,
+      newRoles: roles,
     });
     return { user: existing, created: false };
   }

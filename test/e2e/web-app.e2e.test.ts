@@ -221,11 +221,14 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
   it("shows the admin view to an ADMIN, who changes a user's role", async () => {
     const adminEmail = uniqueEmail("admin");
     // What `npm run user:add -- --roles ADMIN` does.
-    await server.app.services.users.upsert({
-      email: adminEmail,
-      password: DEFAULT_PASSWORD,
-      roles: [Role.ADMIN],
-    });
+    await server.app.services.users.upsert(
+      {
+        email: adminEmail,
+        password: DEFAULT_PASSWORD,
+        roles: [Role.ADMIN],
+      },
+      { requestId: "test" },
+    );
     const page = await newPage();
     await signIn(page, adminEmail);
     await page.getByRole("link", { name: "Admin" }).click();

@@ -60,11 +60,14 @@ describe.each(databaseKinds())("token lifecycle ($name)", (kind) => {
   describe("refresh", () => {
     it("rotates: a new access token for the same session, a new refresh token, roles read afresh", async () => {
       const user = await registerUser(server);
-      await server.app.services.users.upsert({
-        email: user.email,
-        password: user.password,
-        roles: [Role.USER, Role.EDITOR],
-      });
+      await server.app.services.users.upsert(
+        {
+          email: user.email,
+          password: user.password,
+          roles: [Role.USER, Role.EDITOR],
+        },
+        { requestId: "test" },
+      );
       const response = await refresh(user.refreshToken);
       const payload = response.body.data!.refresh;
       expect(payload.refreshToken).not.toBe(user.refreshToken);

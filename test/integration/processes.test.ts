@@ -148,6 +148,21 @@ describe.each(databaseKinds())("npm run user:add ($name)", (kind) => {
       );
       expect(updated.code).toBe(0);
       expect(updated.output).toContain(`Updated ${email}`);
+      // The change is on the audit record: who it was, old and new roles, never the email.
+      const audit = updated.output
+        .split("\n")
+        .filter((line) => line.includes('"event":"user.set_from_cli"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(audit).toEqual([
+        expect.objectContaining({
+          audit: true,
+          created: false,
+          oldRoles: ["EDITOR", "ADMIN"],
+          newRoles: ["USER"],
+          requestId: expect.stringMatching(/^cli-/) as unknown,
+        }),
+      ]);
+      expect(JSON.stringify(audit)).not.toContain(email);
       expect((await login()).body.data?.login.user.roles).toEqual(["USER"]);
 
       const refused = await run(

@@ -64,6 +64,9 @@ export async function login(
 /** A user with the given roles (set in the database, as `npm run user:add` does), signed in over HTTP. */
 export async function signedInWithRoles(server: TestServer, roles: Role[]): Promise<SignedInUser> {
   const email = uniqueEmail(roles.join("-").toLowerCase() || "user");
-  await server.app.services.users.upsert({ email, password: DEFAULT_PASSWORD, roles });
+  await server.app.services.users.upsert(
+    { email, password: DEFAULT_PASSWORD, roles },
+    { requestId: "test" },
+  );
   return login(server, email, DEFAULT_PASSWORD);
 }
