@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { compactVerify } from "jose";
 import { createPublicKey, randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -368,10 +369,31 @@ describe.each(databaseKinds())("forged tokens ($name)", (kind) => {
       }
       expect(attacker.requests).toEqual([]);
     });
+
+    it("refuses a token too large for any HTTP header at the HTTP layer (431), then serves on", async () => {
+      const token = `${"a".repeat(64 * 1024)}.b.c`;
+      const response = await fetch(`${server.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: ME }),
+      });
+      expect(response.status).toBe(431);
+      expect((await server.gql(ME, {}, { token: user.accessToken })).status).toBe(200);
+    });
   });
 
-  it("the attacker's key material is sound: its JWKS, certificate and signatures verify", () => {
+  it("the attacker's material is sound: certificate of its key, signatures that verify under it", async () => {
     const fromCertificate = createPublicKey(certificate.pem).export({ format: "jwk" });
     expect(fromCertificate.n).toBe(attackerRsa.publicKey.export({ format: "jwk" }).n);
+    // So the forgeries above fail on our checks, not on broken signing.
+    const claims = { sub: "x" };
+    for (const [pair, alg] of [
+      [attackerRsa, "RS256"],
+      [attackerEc, "ES256"],
+    ] as const) {
+      const token = signAsymmetric({ alg }, claims, pair.privateKey);
+      const { payload } = await compactVerify(token, pair.publicKey);
+      expect(JSON.parse(Buffer.from(payload).toString())).toEqual(claims);
+    }
   });
 });
