@@ -61,14 +61,6 @@ export function collectAttempts(source: AttemptSource): Attempt[] {
   const mutationType = schema.getMutationType();
   if (operation.operation !== OperationTypeNode.MUTATION || !mutationType) return [];
 
-  const coerced = getVariableValues(
-    schema,
-    operation.variableDefinitions ?? [],
-    source.variables ?? {},
-  );
-  // Execution refuses the whole operation for the same errors, before any resolver runs.
-  if (coerced.errors) return [];
-
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) {
@@ -77,11 +69,21 @@ export function collectAttempts(source: AttemptSource): Attempt[] {
   }
   const fields = new Map<string, FieldNode>();
   collectRootFields(operation.selectionSet, fragments, new Set(), fields);
+  const limited = [...fields.values()].filter((field) => LIMITED_OPERATIONS.has(field.name.value));
+  // Most mutations (tasks, roles) call none of them: no variable coercion for those.
+  if (limited.length === 0) return [];
+
+  const coerced = getVariableValues(
+    schema,
+    operation.variableDefinitions ?? [],
+    source.variables ?? {},
+  );
+  // Execution refuses the whole operation for the same errors, before any resolver runs.
+  if (coerced.errors) return [];
 
   const attempts: Attempt[] = [];
-  for (const field of fields.values()) {
+  for (const field of limited) {
     const name = field.name.value;
-    if (!LIMITED_OPERATIONS.has(name)) continue;
     const definition = mutationType.getFields()[name];
     let args: Record<string, unknown> = {};
     try {
