@@ -110,7 +110,7 @@ export function createServices(
   const auth = new AuthService(users, sessions, tokens, hasher, clock, audit);
   const tasks = new TaskService(dataSource.getRepository(Task), clock);
   const services: Services = { users, sessions, tokens, auth, tasks };
-  return { services, keys, hasher, revocations, fanout, audit };
+  return { services, keys, hasher, revocations, fanout, audit, clock };
 }
 
 export interface RunningApp {
@@ -126,7 +126,7 @@ export interface RunningApp {
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}) {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const dataSource = overrides.dataSource ?? createDataSource(config.database);
-  const { services, keys, hasher, revocations, fanout, audit } = createServices(
+  const { services, keys, hasher, revocations, fanout, audit, clock } = createServices(
     config,
     dataSource,
     {
@@ -143,7 +143,6 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const schema = await buildAppSchema(container);
 
   // Counters live where every instance sees them: Redis when configured, else the database.
-  const clock = overrides.clock ?? systemClock;
   const windowMs = config.rateLimits.windowSeconds * 1000;
   const rateLimiter =
     overrides.rateLimiter ??

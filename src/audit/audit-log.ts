@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "../logger";
 import type { Role } from "../users/role";
+import { canonicalEmail } from "../users/user-rules";
 
 /** Where a request came from, as the resolver layer knows it; passed to services explicitly. */
 export interface RequestMeta {
@@ -77,7 +78,7 @@ export class AuditLog {
  */
 export function emailFingerprint(email: string): string {
   return createHash("sha256")
-    .update(`audit:email:${email.trim().toLowerCase()}`)
+    .update(`audit:email:${canonicalEmail(email)}`)
     .digest("base64url")
     .slice(0, 16);
 }

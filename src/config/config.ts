@@ -189,27 +189,26 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     if (problem) problems.push(problem);
   }
 
-  const limit = (name: string, fallback: number): number => {
-    const text = value(name);
-    if (text === undefined) return fallback;
-    if (!/^\d{1,7}$/.test(text)) {
-      problems.push(`${name} must be a whole number from 0 (no limit) to 9999999`);
-      return fallback;
-    }
-    return Number(text);
-  };
-  const trustProxy = parseTrustProxy(value("TRUST_PROXY"));
-  if (typeof trustProxy === "string") problems.push(trustProxy);
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
+  const integer = (
+    name: string,
+    fallback: number,
+    min: number,
+    max: number,
+    range = `an integer from ${min} to ${max}`,
+  ): number => {
     const text = value(name);
     if (text === undefined) return fallback;
     const parsed = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
     if (!(parsed >= min && parsed <= max)) {
-      problems.push(`${name} must be an integer from ${min} to ${max}`);
+      problems.push(`${name} must be ${range}`);
       return fallback;
     }
     return parsed;
   };
+  const limit = (name: string, fallback: number): number =>
+    integer(name, fallback, 0, 9_999_999, "a whole number from 0 (no limit) to 9999999");
+  const trustProxy = parseTrustProxy(value("TRUST_PROXY"));
+  if (typeof trustProxy === "string") problems.push(trustProxy);
   const maxBodyBytes = parseByteSize(value("GRAPHQL_MAX_BODY") ?? "100kb");
   if (maxBodyBytes === undefined || maxBodyBytes < 1024 || maxBodyBytes > 10 * 1024 * 1024) {
     problems.push("GRAPHQL_MAX_BODY must be a size like 100kb or 1mb, from 1kb to 10mb");

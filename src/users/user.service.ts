@@ -140,7 +140,6 @@ export class UserService {
     );
   }
 
-  /** For `npm run user:add`: creates the user, or sets the password and roles of an existing one. */
   /** `npm run user:add`: creates the user, or sets the password and roles of an existing one. */
   async upsert(
     input: NewUser & { roles: readonly Role[] },
