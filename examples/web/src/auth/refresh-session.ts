@@ -28,8 +28,9 @@ async function requestAccessToken(): Promise<string> {
   const body = (await response.json().catch(() => null)) as {
     data?: { refresh?: { accessToken?: string } } | null;
   } | null;
-  // A proxy's own error page, not the API's answer: the session may well be alive.
-  if (body === null && response.status >= 502) throw new ApiUnreachableError();
+  // A proxy's error page, or the API failing (its database down: 503): no verdict on the session,
+  // which may well be alive. Only a refused refresh token (200, UNAUTHENTICATED) ends it.
+  if (response.status >= 500) throw new ApiUnreachableError();
   const token = body?.data?.refresh?.accessToken;
   if (!response.ok || !token) throw new SessionExpiredError();
   return token;
