@@ -11,6 +11,7 @@ import type { KeyRing } from "./auth/key-ring";
 import type { GraphQLLimits, TrustProxy } from "./config/config";
 import type { RequestContext } from "./context";
 import { createFormatError } from "./errors/format-error";
+import { fieldRepeatsPlugin } from "./graphql/field-repeats";
 import { limitRules, parseOptions } from "./graphql/limits";
 import { batchLimit } from "./http/batch-limit";
 import { corsPolicy } from "./http/cors";
@@ -55,6 +56,7 @@ export async function createHttpApp(
     stopOnTerminationSignals: false,
     formatError: createFormatError(options.logger, { suggestions: options.suggestions }),
     plugins: [
+      fieldRepeatsPlugin(options.limits.maxFieldRepeats),
       ...options.plugins,
       // Cache-Control is ours alone (no-store on every /graphql response, set below, including
       // those express answers before Apollo); Apollo's plugin would make a response cacheable

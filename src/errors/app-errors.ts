@@ -97,3 +97,37 @@ export class ServiceUnavailableError extends AppError {
     });
   }
 }
+
+/**
+ * An operation whose estimated cost is over GRAPHQL_MAX_COST, refused before any resolver runs.
+ * The extensions are Apollo Router's (`cost.estimated`, `cost.max`), so a client written for a
+ * router's demand control reads this one too.
+ */
+export class CostEstimatedTooExpensiveError extends AppError {
+  constructor(estimated: number, max: number) {
+    super(
+      `The estimated cost of this operation (${estimated}) exceeds the maximum of ${max}: ` +
+        "ask for smaller pages (first) or fewer nested lists.",
+      ErrorCode.CostEstimatedTooExpensive,
+      { status: 400, extensions: { "cost.estimated": estimated, "cost.max": max } },
+    );
+  }
+}
+
+export type ExecutionBudgetReason = "RESOLVED_FIELDS" | "EXECUTION_TIME";
+
+/** A request stopped while it ran: it resolved more fields, or ran longer, than allowed. */
+export class ExecutionBudgetExceededError extends AppError {
+  constructor(
+    readonly reason: ExecutionBudgetReason,
+    readonly limit: number,
+  ) {
+    super(
+      reason === "RESOLVED_FIELDS"
+        ? `The request was stopped after resolving ${limit} fields: ask for less in one request.`
+        : `The request was stopped after running ${limit} ms: ask for less in one request.`,
+      ErrorCode.ExecutionBudgetExceeded,
+      { status: 400, extensions: { reason, limit } },
+    );
+  }
+}
