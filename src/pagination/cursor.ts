@@ -8,6 +8,8 @@ export interface Position {
 
 const VERSION = "k1";
 const ENCODED = /^[A-Za-z0-9_-]{1,80}$/;
+/** 9999-12-31T23:59:59.999Z: MySQL's DATETIME ends there, and no row of ours is later. */
+const LATEST_MILLIS = 253_402_300_799_999;
 const DECODED = /^k1:(\d{1,15}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /**
@@ -27,7 +29,7 @@ export function decodeCursor(cursor: string, field = "after"): Position {
     ? DECODED.exec(Buffer.from(cursor, "base64url").toString("utf8"))
     : null;
   const millis = match ? Number(match[1]) : NaN;
-  if (!match || !Number.isSafeInteger(millis) || millis > 8_640_000_000_000_000) {
+  if (!match || !Number.isSafeInteger(millis) || millis > LATEST_MILLIS) {
     throw new BadUserInputError("Invalid cursor.", field);
   }
   return { createdAt: new Date(millis), id: match[2] };
