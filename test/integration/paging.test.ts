@@ -77,12 +77,12 @@ describe.each(databaseKinds())("paged lists ($name)", (kind) => {
     const ids: string[] = [];
     let after: string | null = null;
     for (let pages = 0; pages < 20; pages++) {
-      const data = await list(
+      const data = await list<Item>(
         who,
         `query($first: Int, $after: String) { ${field}(first: $first, after: $after) { id cursor } }`,
         { first, after },
       );
-      const page = data[field];
+      const page: Item[] = data[field];
       expect(page.length).toBeLessThanOrEqual(first);
       if (page.length === 0) return ids;
       ids.push(...page.map((item) => item.id));

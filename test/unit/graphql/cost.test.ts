@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSchema, getOperationAST, parse, type GraphQLSchema } from "graphql";
+import { buildSchema, getOperationAST, Kind, parse, type GraphQLSchema } from "graphql";
 import { estimateCost } from "../../../src/graphql/cost";
 import * as documents from "../../support/documents";
 
@@ -137,7 +137,7 @@ describe("estimateCost", () => {
   it.each(clientDocuments())("keeps %s far under the default limit of 5000", (_name, source) => {
     const document = parse(source);
     for (const definition of document.definitions) {
-      if (definition.kind !== "OperationDefinition") continue;
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
       const estimate = estimateCost(schema, document, definition, {}, options);
       expect(estimate.cost).toBeLessThanOrEqual(200);
     }
