@@ -152,7 +152,15 @@ export function chargeResolvedFields(
       const resolve = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, context, info) => {
         const budget = budgetOf(context);
-        const wait = budget.charge();
+        let wait: Promise<void> | undefined;
+        try {
+          wait = budget.charge();
+        } catch (error) {
+          // Rejected, never thrown: graphql-js 16 completing a list stops at an item that throws
+          // and leaves the promises of the items before it unobserved, and an unobserved
+          // rejection ends a Node process.
+          return Promise.reject(error as Error);
+        }
         if (!wait) return resolve(source, args, context, info);
         return wait.then(() => {
           budget.resume();
