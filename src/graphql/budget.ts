@@ -159,7 +159,7 @@ export function chargeResolvedFields(
           // Rejected, never thrown: graphql-js 16 completing a list stops at an item that throws
           // and leaves the promises of the items before it unobserved, and an unobserved
           // rejection ends a Node process.
-          return Promise.reject(error);
+          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
         }
         if (!wait) return resolve(source, args, context, info);
         return wait.then(() => {

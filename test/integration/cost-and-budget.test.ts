@@ -31,7 +31,7 @@ async function post(server: TestServer, body: unknown, token: string) {
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) };
+  return { status: response.status, body: await response.json() };
 }
 
 describe.each(databaseKinds())("cost estimated before execution ($name)", (kind) => {
