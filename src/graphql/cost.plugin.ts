@@ -32,8 +32,11 @@ export function costLimitPlugin(limit: CostLimit): ApolloServerPlugin<RequestCon
               known.set(document, byOperation);
             }
           }
-          if (cost > limit.maxCost) {
-            const error = new CostEstimatedTooExpensiveError(cost, limit.maxCost);
+          // The operations of a batch share the limit, as they share the run-time budget.
+          const total = contextValue.budget.addEstimate(cost);
+          if (total > limit.maxCost) {
+            contextValue.budget.removeEstimate(cost);
+            const error = new CostEstimatedTooExpensiveError(total, limit.maxCost);
             contextValue.refusal.record(error);
             return Promise.reject(error);
           }

@@ -2,9 +2,11 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import {
   GraphQLError,
   Kind,
+  parse,
   type DocumentNode,
   type FragmentDefinitionNode,
   type SelectionSetNode,
+  type ValidationRule,
 } from "graphql";
 
 /**
@@ -13,8 +15,7 @@ import {
  * 240 copies, well inside the token limit, takes 40 to 200 ms of validation on this hardware, and
  * a batch of ten validates ten such documents back to back. Refusing a response name repeated more
  * than `max` times in one selection set (fragments and inline fragments merged, as graphql-js
- * merges them) bounds that work. Validation rules all run in one traversal, so this cannot be one
- * of them: it runs just before validation, on the parsed document.
+ * merges them) bounds that work.
  */
 export function maxRepeatsFound(document: DocumentNode, max: number): string | undefined {
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -66,22 +67,40 @@ export function maxRepeatsFound(document: DocumentNode, max: number): string | u
   return found;
 }
 
-/** Refuses such a document with 400 GRAPHQL_VALIDATION_FAILED, like the other document limits. */
-export function fieldRepeatsPlugin(max: number): ApolloServerPlugin {
-  return {
+/**
+ * Refuses such a document with 400 GRAPHQL_VALIDATION_FAILED, like the other document limits.
+ * An error thrown from a plugin hook would be a 500, and validation rules cannot stop the others,
+ * so the plugin, just before validation, swaps the document for a one-field stand-in that the
+ * rule then refuses with the message: graphql-js never compares the repeated fields at all.
+ */
+export function fieldRepeatsGuard(max: number): {
+  plugin: ApolloServerPlugin;
+  rule: ValidationRule;
+} {
+  const refused = new WeakMap<DocumentNode, string>();
+  const plugin: ApolloServerPlugin = {
     requestDidStart() {
       return Promise.resolve({
-        validationDidStart({ document }) {
-          const name = maxRepeatsFound(document, max);
+        validationDidStart(requestContext) {
+          const name = maxRepeatsFound(requestContext.document, max);
           if (name !== undefined) {
-            throw new GraphQLError(
+            const standIn = parse("{ __typename }");
+            refused.set(
+              standIn,
               `Field "${name}" is repeated more than ${max} times in one selection set.`,
-              { extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } } },
             );
+            (requestContext as { document: DocumentNode }).document = standIn;
           }
           return Promise.resolve();
         },
       });
     },
   };
+  const rule: ValidationRule = (context) => ({
+    Document(node) {
+      const message = refused.get(node);
+      if (message) context.reportError(new GraphQLError(message));
+    },
+  });
+  return { plugin, rule };
 }
