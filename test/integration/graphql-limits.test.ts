@@ -104,6 +104,29 @@ describe.each(databaseKinds())("GraphQL limits with the defaults ($name)", (kind
     );
   });
 
+  it("refuses a field repeated past the limit in one selection set before validating it", async () => {
+    const user = await registerUser(server);
+    const started = performance.now();
+    const response = await server.gql(
+      `{ me { ${"tasks { id } ".repeat(240)} } }`,
+      {},
+      { token: user.accessToken },
+    );
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      errors: [
+        {
+          message: 'Field "tasks" is repeated more than 10 times in one selection set.',
+          extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+        },
+      ],
+    });
+    // graphql-js's pairwise comparison of those fields alone takes 40 to 200 ms here.
+    expect(performance.now() - started).toBeLessThan(1000);
+    const ten = await server.gql(`{ me { ${"id ".repeat(10)} } }`, {}, { token: user.accessToken });
+    expect(ten.status).toBe(200);
+  });
+
   it("says 'Did you mean' outside production", async () => {
     const response = await server.gql("{ me { emial } }");
     expect(response.status).toBe(400);
@@ -119,7 +142,8 @@ describe.each(databaseKinds())("GraphQL limits configured small ($name)", (kind)
   beforeAll(async () => {
     server = await startTestServer(kind, {
       env: {
-        GRAPHQL_MAX_COST: "30",
+        // Three register mutations (22 each, see the batch test) fit; the costly query does not.
+        GRAPHQL_MAX_COST: "100",
         GRAPHQL_MAX_ALIASES: "2",
         GRAPHQL_MAX_DIRECTIVES: "2",
         GRAPHQL_MAX_TOKENS: "100",
@@ -142,7 +166,7 @@ describe.each(databaseKinds())("GraphQL limits configured small ($name)", (kind)
     expect(costly.body.errors?.[0]?.extensions).toEqual({
       code: "COST_ESTIMATED_TOO_EXPENSIVE",
       "cost.estimated": 201,
-      "cost.max": 30,
+      "cost.max": 100,
     });
 
     const cheap = await server.gql(
