@@ -163,7 +163,7 @@ export class RequestBudget {
 
   /**
    * Counts one field about to resolve, and throws once the budget is spent. True when the field
-   * may run at once: the first few of a request do; the rest take their turn (`resume`).
+   * may run at once: the first few of a request do; the rest take their turn (`mayRun`).
    */
   charge(heavy = false): boolean {
     if (this.stopped) throw this.stopped;
