@@ -35,9 +35,9 @@ type Random = ReturnType<typeof generator>;
 
 // Seeds that would end the fuzzing user's session or change roles are left out: they would only
 // turn the rest of the run into 401s.
-const SEEDS = Object.entries(documents)
+const SEEDS: readonly string[] = Object.entries(documents)
   .filter(([name]) => !/LOGOUT|CHANGE_PASSWORD|REVOKE|SET_USER_ROLES/.test(name))
-  .map(([, source]) => source)
+  .map(([, source]): string => source)
   .concat([
     "{ tasks { id title done cursor } }",
     "{ allTasks(first: 50) { id title owner { id displayName } } }",
