@@ -93,6 +93,30 @@ describe.each(databaseKinds())("cost estimated before execution ($name)", (kind)
     }
   });
 
+  it("adds up the estimates of a batch's operations against one limit", async () => {
+    // 2,000 each: three of them are 6,000, over the 5,000 a request may cost.
+    const query =
+      "{ a: allTasks(first: 500) { id owner { id } } b: allTasks(first: 500) { id owner { id } } }";
+    const response = await post(
+      server,
+      Array.from({ length: 3 }, () => ({ query })),
+      editor.accessToken,
+    );
+    expect(response.status).toBe(400);
+    const results = response.body as Array<{
+      data?: unknown;
+      errors?: Array<{ extensions: Record<string, unknown> }>;
+    }>;
+    const refused = results.filter((result) => result.errors);
+    expect(refused).toHaveLength(1);
+    expect(refused[0].errors?.[0].extensions).toEqual({
+      code: "COST_ESTIMATED_TOO_EXPENSIVE",
+      "cost.estimated": 6000,
+      "cost.max": 5000,
+    });
+    expect(results.filter((result) => result.data)).toHaveLength(2);
+  });
+
   it("serves an EDITOR's full page of every task with its owner", async () => {
     const response = await server.gql<{ allTasks: unknown[] }>(
       "{ allTasks(first: 500) { id title owner { id displayName } } }",
