@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { getIntrospectionQuery } from "graphql";
 import { databaseFromEnvironment } from "../../src/config/config";
@@ -171,6 +172,10 @@ describe("the event loop under the worst documents (sqlite)", () => {
   }
 
   async function measure(millis: number, attack: boolean) {
+    // The test runner's own loop, which waits on sockets almost all the time: its delay is what
+    // the machine's other processes take from everyone, reported beside the server's.
+    const runner = monitorEventLoopDelay({ resolution: 10 });
+    runner.enable();
     await serverLoop();
     let stop = false;
     const statuses = new Map<number, number>();
@@ -192,9 +197,11 @@ describe("the event loop under the worst documents (sqlite)", () => {
       await sleep(10);
     }
     const loop = await serverLoop();
+    runner.disable();
     stop = true;
     await Promise.all(attackers);
     return {
+      runnerLoopP99: runner.percentile(99) / 1e6,
       meP99: percentile(latencies, 99),
       meMax: Math.max(...latencies),
       meRequests: latencies.length,
@@ -213,10 +220,12 @@ describe("the event loop under the worst documents (sqlite)", () => {
     expect(Object.keys(attacked.statuses).every((status) => Number(status) < 500)).toBe(true);
     // Generous, and against the same test's idle figures, so that a loaded machine does not fail
     // it: on two shared cores the kernel alone takes the busy server off the CPU for tens of
-    // milliseconds (the server's own turns of the loop stay under about 40 ms of CPU). Without
-    // the budget's slicing, one page of these documents blocks the loop for a second or more.
-    expect(attacked.meP99).toBeLessThan(250 + baseline.meP99);
-    expect(attacked.loop.p99).toBeLessThan(250 + baseline.loop.p99);
+    // milliseconds, more when other suites run (the server's own turns of the loop stay under
+    // about 40 ms of CPU; see the report figures). Without the budget's slicing one page of these
+    // documents blocks the loop for a second or more, and `me` gets 503 from the stale
+    // revocation view.
+    expect(attacked.meP99).toBeLessThan(400 + baseline.meP99);
+    expect(attacked.loop.p99).toBeLessThan(400 + baseline.loop.p99);
     expect(attacked.loop.max).toBeLessThan(1000);
   }, 120_000);
 });
