@@ -1,23 +1,8 @@
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { getIntrospectionQuery } from "graphql";
-import { databaseFromEnvironment } from "../../src/config/config";
-import { createDataSource } from "../../src/db/data-source";
-import { migrate } from "../../src/db/migrate";
-import { Task } from "../../src/tasks/task.entity";
-import { DEFAULT_PASSWORD, uniqueEmail } from "../support/factories";
-import {
-  cleanEnv,
-  run,
-  startServerProcess,
-  USER_ADD_JS,
-  type ServerProcess,
-} from "../support/processes";
-import { postGraphQL } from "../support/test-server";
+import { Role } from "../../src/users/role";
+import { startCompiledServer, type CompiledServer } from "../support/compiled-server";
 
 /**
  * The worst documents an attacker with an EDITOR account can send, sent over and over by three
@@ -78,82 +63,26 @@ function percentile(values: readonly number[], p: number): number {
 }
 
 describe("the event loop under the worst documents (sqlite)", () => {
-  let cwd: string;
-  let server: ServerProcess;
+  let server: CompiledServer;
   let attackerToken: string;
   let victimToken: string;
 
   beforeAll(async () => {
-    cwd = mkdtempSync(join(tmpdir(), "gql-jwt-loop-"));
-    writeFileSync(join(cwd, "probe.js"), PROBE);
-    const env = cleanEnv({
-      DATABASE_URL: `sqlite:${join(cwd, "app.sqlite")}`,
-      JWT_SECRET: randomUUID() + randomUUID(),
-      NODE_OPTIONS: `--require ${join(cwd, "probe.js")}`,
-      LOG_LEVEL: "warn",
-    });
-    server = await startServerProcess(cwd, { ...env, LOG_LEVEL: "info" });
-
-    const attacker = uniqueEmail("editor");
-    const added = await run(
-      process.execPath,
-      [USER_ADD_JS, "--email", attacker, "--password", DEFAULT_PASSWORD, "--roles", "EDITOR"],
-      { cwd, env: { ...env, NODE_OPTIONS: "" } },
-    );
-    expect(added.code).toBe(0);
-    const login = async (email: string) => {
-      const response = await postGraphQL<{ login: { accessToken: string; user: { id: string } } }>(
-        server.url,
-        "mutation($input: LoginInput!) { login(input: $input) { accessToken user { id } } }",
-        { input: { email, password: DEFAULT_PASSWORD } },
-      );
-      return response.body.data!.login;
-    };
-    const signedIn = await login(attacker);
-    attackerToken = signedIn.accessToken;
-    const victim = uniqueEmail("victim");
-    await postGraphQL(
-      server.url,
-      "mutation($input: RegisterInput!) { register(input: $input) { tokenType } }",
-      { input: { email: victim, password: DEFAULT_PASSWORD } },
-    );
-    victimToken = (await login(victim)).accessToken;
-
-    // 600 tasks of the longest title, written straight into the server's database.
-    const dataSource = createDataSource(
-      databaseFromEnvironment({ DATABASE_URL: env.DATABASE_URL }),
-    );
-    await dataSource.initialize();
-    try {
-      await migrate(dataSource);
-      const now = Date.now();
-      const rows = Array.from({ length: 600 }, (_, i) => ({
-        id: randomUUID(),
-        title: "a title as long as titles get ".padEnd(200, "x"),
-        done: false,
-        ownerId: signedIn.user.id,
-        createdAt: new Date(now + i),
-        updatedAt: new Date(now + i),
-      }));
-      for (let i = 0; i < rows.length; i += 100) {
-        await dataSource.getRepository(Task).insert(rows.slice(i, i + 100));
-      }
-    } finally {
-      await dataSource.destroy();
-    }
+    server = await startCompiledServer({ preload: PROBE });
+    const attacker = await server.account([Role.EDITOR]);
+    attackerToken = attacker.accessToken;
+    victimToken = (await server.account([Role.USER])).accessToken;
+    await server.addTasks(attacker.id, 600);
   }, 60_000);
 
-  afterAll(async () => {
-    await server?.stop();
-    rmSync(cwd, { recursive: true, force: true });
-  });
+  afterAll(() => server?.close());
 
   /** The server's own event-loop delay since the last reading. */
   async function serverLoop(): Promise<LoopFigures> {
-    const before = server.output().length;
-    server.child.kill("SIGUSR2");
+    const before = server.process.output().length;
+    server.process.child.kill("SIGUSR2");
     for (let waited = 0; waited < 5000; waited += 20) {
-      const match = /EVENT_LOOP (\{[^\n]*\})/.exec(server.output().slice(before));
+      const match = /EVENT_LOOP (\{[^\n]*\})/.exec(server.process.output().slice(before));
       if (match) return JSON.parse(match[1]) as LoopFigures;
       await sleep(20);
     }
