@@ -24,6 +24,9 @@ import type { Request, Response } from "express";
 import { SessionResolver } from "./auth/session.resolver";
 import { authenticate, RefreshCookie, type RequestContext } from "./context";
 import { createDataSource } from "./db/data-source";
+import { chargeResolvedFields, ExecutionBudgets } from "./graphql/budget";
+import { executionBudgetPlugin } from "./graphql/budget.plugin";
+import { costLimitPlugin } from "./graphql/cost.plugin";
 import { requestIdOf } from "./http/request-logging";
 import { migrate } from "./db/migrate";
 import { createLoaders } from "./loaders";
@@ -85,7 +88,18 @@ export function createServices(
     : undefined;
   if (fanout) revocations.onLocalRevocation((revocation) => void fanout.publish(revocation));
   const audit = new AuditLog(overrides.logger);
-  const users = new UserService(dataSource.getRepository(User), hasher, clock, revocations, audit);
+  const pageLimits = {
+    defaultSize: config.graphqlLimits.defaultPageSize,
+    maxSize: config.graphqlLimits.maxPageSize,
+  };
+  const users = new UserService(
+    dataSource.getRepository(User),
+    hasher,
+    clock,
+    revocations,
+    audit,
+    pageLimits,
+  );
   const sessions = new SessionService(
     dataSource,
     revocations,
@@ -108,7 +122,7 @@ export function createServices(
     clock,
   );
   const auth = new AuthService(users, sessions, tokens, hasher, clock, audit);
-  const tasks = new TaskService(dataSource.getRepository(Task), clock);
+  const tasks = new TaskService(dataSource.getRepository(Task), clock, pageLimits);
   const services: Services = { users, sessions, tokens, auth, tasks };
   return { services, keys, hasher, revocations, fanout, audit, clock };
 }
@@ -140,7 +154,12 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     .register(UserResolver, new UserResolver(services.users))
     .register(TaskResolver, new TaskResolver(services.tasks))
     .register(SessionResolver, new SessionResolver(services.sessions));
-  const schema = await buildAppSchema(container);
+  // Every resolved field charges its request's budget (context.budget, below).
+  const schema = chargeResolvedFields(
+    await buildAppSchema(container),
+    (context) => (context as RequestContext).budget,
+  );
+  const budgets = new ExecutionBudgets(config.graphqlLimits);
 
   // Counters live where every instance sees them: Redis when configured, else the database.
   const windowMs = config.rateLimits.windowSeconds * 1000;
@@ -174,6 +193,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       // Behind a proxy, the proxy's address unless TRUST_PROXY names it (express "trust proxy").
       clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
       refusal: new RequestRefusal(),
+      budget: budgets.forRequest(),
     });
 
   const { app, apollo } = await createHttpApp({
@@ -183,7 +203,15 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     introspection: config.introspection,
     playground: config.playground,
     trustProxy: config.trustProxy,
-    plugins: [rateLimitPlugin(attemptLimits)],
+    plugins: [
+      costLimitPlugin({
+        maxCost: config.graphqlLimits.maxCost,
+        defaultListSize: config.graphqlLimits.defaultPageSize,
+        maxListSize: config.graphqlLimits.maxPageSize,
+      }),
+      rateLimitPlugin(attemptLimits),
+      executionBudgetPlugin(logger),
+    ],
     suggestions: config.suggestions,
     limits: config.graphqlLimits,
     corsOrigins: config.corsOrigins,

@@ -6,6 +6,7 @@ import type { ClientInfo } from "./auth/auth.service";
 import type { Principal } from "./auth/principal";
 import type { RevocationStore } from "./auth/revocation-store";
 import type { TokenService } from "./auth/token.service";
+import type { RequestBudget } from "./graphql/budget";
 import { InvalidTokenError } from "./errors/app-errors";
 import type { Loaders } from "./loaders";
 
@@ -21,6 +22,8 @@ export interface RequestContext {
   readonly clientAddress: string;
   /** Shared by the operations of a batched request, so a refusal sets the whole response's status. */
   readonly refusal: RequestRefusal;
+  /** Fields and time this request may still spend executing, all its operations together. */
+  readonly budget: RequestBudget;
 }
 
 /** What services are told about the request, for their audit lines. */

@@ -4,6 +4,7 @@ import { buildSchema, type ContainerType } from "type-graphql";
 import { authChecker } from "./auth/auth.checker";
 import { AuthResolver } from "./auth/auth.resolver";
 import { databaseErrorsMiddleware } from "./errors/database-errors.middleware";
+import { schemaDirectives } from "./graphql/directives";
 import { SessionResolver } from "./auth/session.resolver";
 import { TaskResolver } from "./tasks/task.resolver";
 import { UserResolver } from "./users/user.resolver";
@@ -23,6 +24,7 @@ export function buildAppSchema(container: ContainerType = noContainer): Promise<
     container,
     authChecker,
     authMode: "error",
+    directives: [...schemaDirectives],
     globalMiddlewares: [databaseErrorsMiddleware],
     // The contract names the scalar DateTime; type-graphql 2 would call it DateTimeISO.
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

@@ -11,6 +11,7 @@ import type { KeyRing } from "./auth/key-ring";
 import type { GraphQLLimits, TrustProxy } from "./config/config";
 import type { RequestContext } from "./context";
 import { createFormatError } from "./errors/format-error";
+import { fieldRepeatsGuard } from "./graphql/field-repeats";
 import { limitRules, parseOptions } from "./graphql/limits";
 import { batchLimit } from "./http/batch-limit";
 import { corsPolicy } from "./http/cors";
@@ -42,6 +43,7 @@ export const GRAPHQL_PATH = "/graphql";
 export async function createHttpApp(
   options: HttpAppOptions,
 ): Promise<{ app: Express; apollo: ApolloServer<RequestContext> }> {
+  const repeats = fieldRepeatsGuard(options.limits.maxFieldRepeats);
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
     introspection: options.introspection,
@@ -49,12 +51,13 @@ export async function createHttpApp(
     csrfPrevention: true,
     allowBatchedHttpRequests: true,
     parseOptions: parseOptions(options.limits),
-    validationRules: limitRules(options.limits),
+    validationRules: [...limitRules(options.limits), repeats.rule],
     // main.ts owns shutdown (drain HTTP, stop Apollo, close the database); Apollo's own signal
     // handlers would race it and leave apollo.stop() waiting forever.
     stopOnTerminationSignals: false,
     formatError: createFormatError(options.logger, { suggestions: options.suggestions }),
     plugins: [
+      repeats.plugin,
       ...options.plugins,
       // Cache-Control is ours alone (no-store on every /graphql response, set below, including
       // those express answers before Apollo); Apollo's plugin would make a response cacheable

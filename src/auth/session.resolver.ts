@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import { requestMeta, type RequestContext } from "../context";
+import { AssumedSize } from "../graphql/directives";
 import { Role } from "../users/role";
 import { CurrentPrincipal } from "./current-principal.decorator";
 import type { Principal } from "./principal";
@@ -11,6 +12,9 @@ import { SessionView } from "./session.types";
 export class SessionResolver {
   constructor(private readonly sessionService: SessionService) {}
 
+  // Not paged: a person has a handful of sessions. The estimate assumes 20; a user with
+  // thousands (a script logging in for weeks) meets the run-time budget instead.
+  @AssumedSize(20)
   @Query(() => [SessionView], { description: "The caller's live sessions, newest first." })
   async sessions(@CurrentPrincipal() principal: Principal): Promise<SessionView[]> {
     const live = await this.sessionService.listLive(principal.userId);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, resolve } from "node:path";
-import { parseDurationSeconds } from "./duration";
+import { parseDurationMillis, parseDurationSeconds } from "./duration";
 
 export const SIGNING_ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256"] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
@@ -95,8 +95,21 @@ export type TrustProxy = boolean | number | readonly string[];
 export interface GraphQLLimits {
   /** Nesting of fields, introspection excepted (graphql-js bounds introspection itself). */
   readonly maxDepth: number;
-  /** graphql-armor cost: objects 2, scalars 1, times 1.5 per level of nesting. */
+  /**
+   * Estimated cost of one operation (IBM cost specification, as Apollo Router counts it: objects
+   * 1, scalars 0, mutations 10, lists times their size), refused before execution when over.
+   */
   readonly maxCost: number;
+  /** Items a paged list returns without `first`; the list size the cost estimate assumes then. */
+  readonly defaultPageSize: number;
+  /** The largest `first` a paged list accepts. */
+  readonly maxPageSize: number;
+  /** Fields resolved for one HTTP request (all operations of a batch together) before it is stopped. */
+  readonly maxResolvedFields: number;
+  /** Execution time of one HTTP request before it is stopped. */
+  readonly maxExecutionMs: number;
+  /** Fields of one response name in one selection set (graphql-js compares them pairwise). */
+  readonly maxFieldRepeats: number;
   readonly maxAliases: number;
   readonly maxDirectives: number;
   /** Lexical tokens in one document; the parser stops counting there. */
@@ -214,6 +227,13 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     problems.push("GRAPHQL_MAX_BODY must be a size like 100kb or 1mb, from 1kb to 10mb");
   }
   const corsOrigins = parseOrigins(value("CORS_ORIGINS"), problems);
+  const maxExecutionMs = parseDurationMillis(value("GRAPHQL_MAX_EXECUTION_TIME") ?? "5s");
+  if (maxExecutionMs === undefined || maxExecutionMs < 10 || maxExecutionMs > 600_000) {
+    problems.push(
+      "GRAPHQL_MAX_EXECUTION_TIME must be a duration like 5s or 500ms, from 10ms to 10m",
+    );
+  }
+  const maxPageSize = integer("GRAPHQL_MAX_PAGE_SIZE", 500, 1, 10_000);
 
   const kid = value("JWT_KID");
   if (kid !== undefined && !KID.test(kid)) problems.push(`JWT_KID ${KID_RULE}`);
@@ -282,7 +302,18 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     ),
     graphqlLimits: {
       maxDepth: integer("GRAPHQL_MAX_DEPTH", 8, 1, 100),
-      maxCost: integer("GRAPHQL_MAX_COST", 1000, 1, 1_000_000),
+      maxCost: integer("GRAPHQL_MAX_COST", 5000, 1, 10_000_000),
+      defaultPageSize: integer(
+        "GRAPHQL_DEFAULT_PAGE_SIZE",
+        Math.min(100, maxPageSize),
+        1,
+        maxPageSize,
+        `an integer from 1 to GRAPHQL_MAX_PAGE_SIZE (${maxPageSize})`,
+      ),
+      maxPageSize,
+      maxResolvedFields: integer("GRAPHQL_MAX_FIELDS", 50_000, 10, 10_000_000),
+      maxExecutionMs: maxExecutionMs ?? 5000,
+      maxFieldRepeats: integer("GRAPHQL_MAX_FIELD_REPEATS", 10, 1, 1000),
       maxAliases: integer("GRAPHQL_MAX_ALIASES", 15, 0, 1000),
       maxDirectives: integer("GRAPHQL_MAX_DIRECTIVES", 20, 0, 1000),
       maxTokens: integer("GRAPHQL_MAX_TOKENS", 1000, 100, 100_000),

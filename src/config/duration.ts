@@ -7,3 +7,11 @@ export function parseDurationSeconds(text: string): number | undefined {
   const unit = (match[2] || "s").toLowerCase();
   return Number(match[1]) * UNIT_SECONDS[unit];
 }
+
+/** Like parseDurationSeconds, with milliseconds too (`250ms`), for bounds finer than a second. */
+export function parseDurationMillis(text: string): number | undefined {
+  const match = /^\s*(\d{1,9})\s*ms\s*$/i.exec(text);
+  if (match) return Number(match[1]);
+  const seconds = parseDurationSeconds(text);
+  return seconds === undefined ? undefined : seconds * 1000;
+}

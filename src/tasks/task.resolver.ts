@@ -1,5 +1,6 @@
 import {
   Arg,
+  Args,
   Authorized,
   Ctx,
   FieldResolver,
@@ -12,6 +13,9 @@ import {
 import { CurrentPrincipal } from "../auth/current-principal.decorator";
 import type { Principal } from "../auth/principal";
 import type { RequestContext } from "../context";
+import { Paged } from "../graphql/directives";
+import { encodeCursor } from "../pagination/cursor";
+import { PageArgs } from "../pagination/page.args";
 import { Role } from "../users/role";
 import { User } from "../users/user.entity";
 import { Task } from "./task.entity";
@@ -23,9 +27,13 @@ import type { TaskService } from "./task.service";
 export class TaskResolver {
   constructor(private readonly taskService: TaskService) {}
 
-  @Query(() => [Task], { description: "The caller's own tasks." })
-  tasks(@CurrentPrincipal() principal: Principal): Promise<Task[]> {
-    return this.taskService.listOwn(principal);
+  @Paged()
+  @Query(() => [Task], { description: "The caller's own tasks, oldest first." })
+  tasks(
+    @Args(() => PageArgs) page: PageArgs,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<Task[]> {
+    return this.taskService.listOwn(principal, page);
   }
 
   @Query(() => Task, { nullable: true, description: "Visible to its owner, EDITOR and ADMIN." })
@@ -37,9 +45,10 @@ export class TaskResolver {
   }
 
   @Authorized(Role.EDITOR, Role.ADMIN)
-  @Query(() => [Task])
-  allTasks(): Promise<Task[]> {
-    return this.taskService.listAll();
+  @Paged()
+  @Query(() => [Task], { description: "Everyone's tasks, oldest first." })
+  allTasks(@Args(() => PageArgs) page: PageArgs): Promise<Task[]> {
+    return this.taskService.listAll(page);
   }
 
   @Mutation(() => Task)
@@ -65,6 +74,14 @@ export class TaskResolver {
     @CurrentPrincipal() principal: Principal,
   ): Promise<boolean> {
     return this.taskService.delete(principal, id);
+  }
+
+  @FieldResolver(() => String, {
+    description:
+      "Where this task sits in a task list: pass it as `after` for the tasks that follow.",
+  })
+  cursor(@Root() task: Task): string {
+    return encodeCursor(task);
   }
 
   @FieldResolver(() => User)

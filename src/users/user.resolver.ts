@@ -1,5 +1,6 @@
 import {
   Arg,
+  Args,
   Authorized,
   Ctx,
   FieldResolver,
@@ -13,6 +14,9 @@ import { CurrentPrincipal } from "../auth/current-principal.decorator";
 import type { Principal } from "../auth/principal";
 import { requestMeta, type RequestContext } from "../context";
 import { ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
+import { Paged } from "../graphql/directives";
+import { encodeCursor } from "../pagination/cursor";
+import { PageArgs } from "../pagination/page.args";
 import { Task } from "../tasks/task.entity";
 import { taskPolicy } from "../tasks/task.policy";
 import { Role } from "./role";
@@ -32,9 +36,10 @@ export class UserResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Query(() => [User])
-  users(): Promise<User[]> {
-    return this.userService.list();
+  @Paged()
+  @Query(() => [User], { description: "Every user, oldest account first." })
+  users(@Args(() => PageArgs) page: PageArgs): Promise<User[]> {
+    return this.userService.list(page);
   }
 
   @Authorized(Role.ADMIN)
@@ -48,13 +53,23 @@ export class UserResolver {
     return this.userService.setRoles(principal, userId, roles, requestMeta(context));
   }
 
-  @FieldResolver(() => [Task])
+  @FieldResolver(() => String, {
+    description:
+      "Where this user sits in the user list: pass it as `after` for the users that follow.",
+  })
+  cursor(@Root() user: User): string {
+    return encodeCursor(user);
+  }
+
+  @Paged()
+  @FieldResolver(() => [Task], { description: "The user's tasks, oldest first." })
   tasks(
     @Root() user: User,
+    @Args(() => PageArgs) page: PageArgs,
     @CurrentPrincipal() principal: Principal,
     @Ctx() context: RequestContext,
   ): Promise<Task[]> {
     if (!taskPolicy.canListTasksOf(principal, user.id)) throw new ForbiddenError();
-    return context.loaders.tasksByOwner.load(user.id);
+    return context.loaders.tasksByOwner(page).load(user.id);
   }
 }

@@ -7,6 +7,8 @@ import type { Clock } from "../clock";
 import { isUniqueViolation } from "../db/db-errors";
 import { BadUserInputError, NotFoundError } from "../errors/app-errors";
 import { parseId } from "../ids";
+import { pageOf } from "../pagination/keyset";
+import { type PageArguments, type PageLimits, toPage } from "../pagination/page";
 import { normalizeRoles, Role } from "./role";
 import type { User } from "./user.entity";
 import {
@@ -36,6 +38,7 @@ export class UserService {
     private readonly clock: Clock,
     private readonly roleChanges: RoleChangeLog,
     private readonly audit: AuditLog,
+    private readonly pageLimits: PageLimits,
   ) {}
 
   /** Creates an account. A taken email gets the same error as any other refusal to register. */
@@ -84,8 +87,11 @@ export class UserService {
     return ids.length === 0 ? [] : this.users.findBy({ id: In([...ids]) });
   }
 
-  list(): Promise<User[]> {
-    return this.users.find({ order: { createdAt: "ASC", id: "ASC" } });
+  /** One page of every user, oldest account first. */
+  async list(page: PageArguments = {}): Promise<User[]> {
+    const checked = toPage(page, this.pageLimits);
+    if (checked.size === 0) return [];
+    return pageOf(this.users.createQueryBuilder("user"), "user", checked).getMany();
   }
 
   /** An administrator replaces the roles of a user (the last ADMIN keeps the role). */

@@ -4,6 +4,7 @@ import { RequestRefusal } from "../../../src/abuse/request-refusal";
 import { authChecker } from "../../../src/auth/auth.checker";
 import type { Principal } from "../../../src/auth/principal";
 import type { RefreshCookie, RequestContext } from "../../../src/context";
+import type { RequestBudget } from "../../../src/graphql/budget";
 import { ForbiddenError, UnauthenticatedError } from "../../../src/errors/app-errors";
 import type { Loaders } from "../../../src/loaders";
 import { Role } from "../../../src/users/role";
@@ -28,6 +29,7 @@ const resolverData = (who: Principal | null): ResolverData<RequestContext> => ({
     refreshCookie: {} as RefreshCookie,
     clientAddress: "127.0.0.1",
     refusal: new RequestRefusal(),
+    budget: {} as RequestBudget,
   },
   info: {} as GraphQLResolveInfo,
 });
