@@ -164,17 +164,16 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   );
 
   const cookieOptions = { secure: config.env === "production", path: GRAPHQL_PATH };
-  const createContext = (req: Request, res: Response): Promise<RequestContext> =>
-    Promise.resolve({
-      principal: authenticate(req.headers, services.tokens, revocations),
-      requestId: requestIdOf(req),
-      userAgent: req.headers["user-agent"] ?? null,
-      loaders: createLoaders(services.users, services.tasks),
-      refreshCookie: new RefreshCookie(req.headers.cookie, res, cookieOptions),
-      // Behind a proxy, the proxy's address unless TRUST_PROXY names it (express "trust proxy").
-      clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
-      refusal: new RequestRefusal(),
-    });
+  const createContext = async (req: Request, res: Response): Promise<RequestContext> => ({
+    principal: await authenticate(req.headers, services.tokens, revocations),
+    requestId: requestIdOf(req),
+    userAgent: req.headers["user-agent"] ?? null,
+    loaders: createLoaders(services.users, services.tasks),
+    refreshCookie: new RefreshCookie(req.headers.cookie, res, cookieOptions),
+    // Behind a proxy, the proxy's address unless TRUST_PROXY names it (express "trust proxy").
+    clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
+    refusal: new RequestRefusal(),
+  });
 
   const { app, apollo } = await createHttpApp({
     schema,
