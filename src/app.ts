@@ -26,6 +26,7 @@ import { authenticate, RefreshCookie, type RequestContext } from "./context";
 import { createDataSource } from "./db/data-source";
 import { requestIdOf } from "./http/request-logging";
 import { migrate } from "./db/migrate";
+import { RuntimeHealth } from "./health/runtime-health";
 import { createLoaders } from "./loaders";
 import { createLogger, type Logger } from "./logger";
 import { buildAppSchema } from "./schema";
@@ -175,6 +176,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     refusal: new RequestRefusal(),
   });
 
+  const health = new RuntimeHealth(logger, revocations, {
+    viewAgeWarnMs: config.revocation.maxStalenessMs,
+  });
+
   const { app, apollo } = await createHttpApp({
     schema,
     keys,
@@ -188,6 +193,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     corsOrigins: config.corsOrigins,
     hsts: config.hsts,
     createContext,
+    readiness: () => health.report(),
     isReady: async () => {
       if (!dataSource.isInitialized) return false;
       await dataSource.query("SELECT 1");
@@ -210,6 +216,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     if (!dataSource.isInitialized) await dataSource.initialize();
     await migrate(dataSource);
     await revocations.start();
+    health.start();
     // Never throws: without Redis, revocations still arrive through the log within a second.
     await fanout?.start();
     await rateLimiter.start();
@@ -246,6 +253,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         await fanout?.stop();
         await rateLimiter.stop();
         await revocations.stop();
+        health.stop();
         if (dataSource.isInitialized) await dataSource.destroy();
       },
     };

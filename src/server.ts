@@ -33,6 +33,8 @@ export interface HttpAppOptions {
   readonly corsOrigins: readonly string[];
   readonly hsts: boolean;
   readonly isReady: () => Promise<boolean>;
+  /** Figures /readyz reports beside its status (event-loop delay, revocation view age). */
+  readonly readiness?: () => object;
   readonly createContext: (req: express.Request, res: express.Response) => Promise<RequestContext>;
 }
 
@@ -82,7 +84,9 @@ export async function createHttpApp(
   });
   app.get("/readyz", async (_req, res) => {
     const ready = await options.isReady().catch(() => false);
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? "ready" : "unavailable", ...options.readiness?.() });
   });
   app.get("/.well-known/jwks.json", (_req, res) => {
     res.set("Cache-Control", "public, max-age=300").json(options.keys.jwks());

@@ -1,3 +1,4 @@
+import { CapturedLog } from "../support/captured-log";
 import { databaseKinds } from "../support/databases";
 import { LOGOUT, ME_ID } from "../support/documents";
 import { registerUser } from "../support/factories";
@@ -30,6 +31,7 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
   let proxy: TcpProxy | undefined;
   let takeDown: () => Promise<void>;
   let bringBack: (() => Promise<unknown>) | undefined;
+  const log = new CapturedLog("warn");
 
   beforeAll(async () => {
     if (kind.name === "mysql") {
@@ -37,6 +39,7 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
       const tcpProxy = await new TcpProxy(target.hostname, Number(target.port || 3306)).start();
       proxy = tcpProxy;
       server = await startTestServer(kind, {
+        logger: log.logger,
         databaseUrl: (url) => {
           const routed = new URL(url);
           routed.hostname = "127.0.0.1";
@@ -47,7 +50,7 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
       takeDown = () => tcpProxy.cut();
       bringBack = () => tcpProxy.restore();
     } else {
-      server = await startTestServer(kind);
+      server = await startTestServer(kind, { logger: log.logger });
       takeDown = () => server.app.dataSource.destroy();
     }
     other = await startTestServer(kind, { database: server.database, secret: server.secret });
@@ -75,6 +78,24 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
     const stats = server.app.revocations.stats();
     expect(stats.staleWaits).toBeGreaterThan(before.staleWaits);
     expect(stats.staleRefusals).toBe(before.staleRefusals);
+
+    // Reported by /readyz, which stays 200, and logged once, not once per request.
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const report = (await ready.json()) as {
+      status: string;
+      eventLoopDelayMs: { p99: number; max: number };
+      revocationViewAgeMs: number;
+    };
+    expect(report.status).toBe("ready");
+    expect(report.eventLoopDelayMs.max).toBeGreaterThanOrEqual(STALL_MS - 200);
+    expect(report.revocationViewAgeMs).toBeLessThan(1_000);
+    const deadline = Date.now() + 5_000;
+    const held = () => log.lines().filter((line) => line.msg === "event loop held up");
+    while (held().length === 0 && Date.now() < deadline) await sleep(50);
+    expect(held()).toHaveLength(1);
+    expect(held()[0]).toMatchObject({ level: 40, staleWaits: expect.any(Number) });
+    expect((held()[0].eventLoopDelayMs as { max: number }).max).toBeGreaterThanOrEqual(1_000);
   });
 
   it("never honours a token that another instance revoked just before the stall", async () => {
@@ -135,6 +156,12 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
 
     // A stall during the outage: still 503, never a 200 for the revoked token.
     expect(await stallWith(server.url, user.accessToken)).toEqual(Array(IN_FLIGHT).fill(503));
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(503);
+    const report = (await ready.json()) as { status: string; revocationViewAgeMs: number };
+    expect(report.status).toBe("unavailable");
+    expect(report.revocationViewAgeMs).toBeGreaterThan(1_000);
+    expect(log.lines().some((line) => line.msg === "revocation log could not be read")).toBe(true);
 
     if (bringBack) {
       await bringBack();
