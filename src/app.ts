@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { DataSource } from "typeorm";
 import { AttemptLimits } from "./abuse/attempt-limits";
 import { DatabaseRateLimiter } from "./abuse/database-rate-limiter";
@@ -25,6 +25,7 @@ import { SessionResolver } from "./auth/session.resolver";
 import { authenticate, RefreshCookie, type RequestContext } from "./context";
 import { createDataSource } from "./db/data-source";
 import { requestIdOf } from "./http/request-logging";
+import { applyServerTimeouts } from "./http/server-timeouts";
 import { migrate } from "./db/migrate";
 import { RuntimeHealth } from "./health/runtime-health";
 import { createLoaders } from "./loaders";
@@ -228,9 +229,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   }
 
   async function listen(port = config.port, host = config.host): Promise<RunningApp> {
-    const server: Server = await new Promise((resolve, reject) => {
-      const listening = app.listen(port, host, () => resolve(listening));
-      listening.once("error", reject);
+    const server: Server = createServer(app);
+    applyServerTimeouts(server, config.httpServer, logger);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => resolve());
     });
     const address = server.address() as AddressInfo;
     const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
