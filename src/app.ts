@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { DataSource } from "typeorm";
 import { AttemptLimits } from "./abuse/attempt-limits";
 import { DatabaseRateLimiter } from "./abuse/database-rate-limiter";
@@ -28,7 +28,9 @@ import { chargeResolvedFields, ExecutionBudgets } from "./graphql/budget";
 import { executionBudgetPlugin } from "./graphql/budget.plugin";
 import { costLimitPlugin } from "./graphql/cost.plugin";
 import { requestIdOf } from "./http/request-logging";
+import { applyServerTimeouts } from "./http/server-timeouts";
 import { migrate } from "./db/migrate";
+import { RuntimeHealth } from "./health/runtime-health";
 import { createLoaders } from "./loaders";
 import { createLogger, type Logger } from "./logger";
 import { buildAppSchema } from "./schema";
@@ -183,18 +185,21 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   );
 
   const cookieOptions = { secure: config.env === "production", path: GRAPHQL_PATH };
-  const createContext = (req: Request, res: Response): Promise<RequestContext> =>
-    Promise.resolve({
-      principal: authenticate(req.headers, services.tokens, revocations),
-      requestId: requestIdOf(req),
-      userAgent: req.headers["user-agent"] ?? null,
-      loaders: createLoaders(services.users, services.tasks),
-      refreshCookie: new RefreshCookie(req.headers.cookie, res, cookieOptions),
-      // Behind a proxy, the proxy's address unless TRUST_PROXY names it (express "trust proxy").
-      clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
-      refusal: new RequestRefusal(),
-      budget: budgets.forRequest(),
-    });
+  const createContext = async (req: Request, res: Response): Promise<RequestContext> => ({
+    principal: await authenticate(req.headers, services.tokens, revocations),
+    requestId: requestIdOf(req),
+    userAgent: req.headers["user-agent"] ?? null,
+    loaders: createLoaders(services.users, services.tasks),
+    refreshCookie: new RefreshCookie(req.headers.cookie, res, cookieOptions),
+    // Behind a proxy, the proxy's address unless TRUST_PROXY names it (express "trust proxy").
+    clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
+    refusal: new RequestRefusal(),
+    budget: budgets.forRequest(),
+  });
+
+  const health = new RuntimeHealth(logger, revocations, {
+    viewAgeWarnMs: config.revocation.maxStalenessMs,
+  });
 
   const { app, apollo } = await createHttpApp({
     schema,
@@ -217,6 +222,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     corsOrigins: config.corsOrigins,
     hsts: config.hsts,
     createContext,
+    readiness: () => health.report(),
     isReady: async () => {
       if (!dataSource.isInitialized) return false;
       await dataSource.query("SELECT 1");
@@ -239,6 +245,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     if (!dataSource.isInitialized) await dataSource.initialize();
     await migrate(dataSource);
     await revocations.start();
+    health.start();
     // Never throws: without Redis, revocations still arrive through the log within a second.
     await fanout?.start();
     await rateLimiter.start();
@@ -250,9 +257,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   }
 
   async function listen(port = config.port, host = config.host): Promise<RunningApp> {
-    const server: Server = await new Promise((resolve, reject) => {
-      const listening = app.listen(port, host, () => resolve(listening));
-      listening.once("error", reject);
+    const server: Server = createServer(app);
+    applyServerTimeouts(server, config.httpServer, logger);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => resolve());
     });
     const address = server.address() as AddressInfo;
     const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -275,6 +284,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         await fanout?.stop();
         await rateLimiter.stop();
         await revocations.stop();
+        health.stop();
         if (dataSource.isInitialized) await dataSource.destroy();
       },
     };

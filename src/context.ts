@@ -43,16 +43,20 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
  * unusable header fails the whole request with 401 rather than quietly running it anonymously.
  * Tokens are read from this header alone, never from the query string or the body.
  */
-export function authenticate(
+export async function authenticate(
   headers: IncomingHttpHeaders,
   tokens: TokenService,
   revocations: RevocationStore,
-): Principal | null {
+): Promise<Principal | null> {
   const authorization = headers.authorization;
   if (authorization === undefined) return null;
   const match = BEARER.exec(authorization);
   if (!match) throw new InvalidTokenError();
-  const principal = revocations.check(tokens.verifyAccessToken(match[1]));
+  // Verified first, so a forged token is refused without waiting and cannot make anyone wait.
+  const verified = tokens.verifyAccessToken(match[1]);
+  // The view is looked up only after the wait, so whatever the fresh read brought in counts.
+  await revocations.awaitFreshView();
+  const principal = revocations.check(verified);
   if (!principal) throw new InvalidTokenError();
   return principal;
 }

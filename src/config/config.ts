@@ -56,6 +56,8 @@ export interface AppConfig {
   /** Whether validation errors may say "Did you mean ...?", naming fields the caller did not ask for. */
   readonly suggestions: boolean;
   readonly graphqlLimits: GraphQLLimits;
+  /** Timeouts and the connection bound of the HTTP server (see http/server-timeouts.ts). */
+  readonly httpServer: HttpServerLimits;
   /** Exact origins allowed to call the API from a browser; empty: no CORS headers at all. */
   readonly corsOrigins: readonly string[];
   /** Send Strict-Transport-Security (only meaningful behind HTTPS). */
@@ -118,6 +120,20 @@ export interface GraphQLLimits {
   readonly maxBatch: number;
   /** Bytes of one request body. */
   readonly maxBodyBytes: number;
+}
+
+/** What one HTTP connection may hold, and how many there may be. */
+export interface HttpServerLimits {
+  /** From a request's first byte to the end of its headers. */
+  readonly headersTimeoutMs: number;
+  /** From a request's first byte to the end of its body. */
+  readonly requestTimeoutMs: number;
+  /** A kept-alive connection with no request in flight. */
+  readonly keepAliveTimeoutMs: number;
+  /** No bytes either way while a request is read or answered. */
+  readonly idleTimeoutMs: number;
+  /** Open connections; further ones are refused, and idle kept-alive ones closed. */
+  readonly maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -234,6 +250,11 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     );
   }
   const maxPageSize = integer("GRAPHQL_MAX_PAGE_SIZE", 500, 1, 10_000);
+  const headersTimeout = duration("HTTP_HEADERS_TIMEOUT", "10s", 1, 300);
+  const requestTimeout = duration("HTTP_REQUEST_TIMEOUT", "30s", 1, 3600);
+  if (requestTimeout < headersTimeout) {
+    problems.push("HTTP_REQUEST_TIMEOUT must not be shorter than HTTP_HEADERS_TIMEOUT");
+  }
 
   const kid = value("JWT_KID");
   if (kid !== undefined && !KID.test(kid)) problems.push(`JWT_KID ${KID_RULE}`);
@@ -319,6 +340,13 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
       maxTokens: integer("GRAPHQL_MAX_TOKENS", 1000, 100, 100_000),
       maxBatch: integer("GRAPHQL_MAX_BATCH", 10, 1, 100),
       maxBodyBytes: maxBodyBytes ?? 100 * 1024,
+    },
+    httpServer: {
+      headersTimeoutMs: headersTimeout * 1000,
+      requestTimeoutMs: requestTimeout * 1000,
+      keepAliveTimeoutMs: duration("HTTP_KEEP_ALIVE_TIMEOUT", "5s", 1, 600) * 1000,
+      idleTimeoutMs: duration("HTTP_IDLE_TIMEOUT", "30s", 1, 3600) * 1000,
+      maxConnections: integer("HTTP_MAX_CONNECTIONS", 4096, 1, 1_000_000),
     },
     corsOrigins,
     hsts: parseBoolean(value("HSTS"), production, "HSTS", problems),
