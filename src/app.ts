@@ -209,7 +209,12 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   async function start(): Promise<void> {
     if (!dataSource.isInitialized) await dataSource.initialize();
-    await migrate(dataSource);
+    await migrate(dataSource, {
+      mode: config.migrations.mode,
+      waitTimeoutMs: config.migrations.waitTimeoutSeconds * 1000,
+      onWaiting: (pending) =>
+        logger.info({ pending }, "MIGRATIONS=wait: waiting for the schema to be current"),
+    });
     await revocations.start();
     // Never throws: without Redis, revocations still arrive through the log within a second.
     await fanout?.start();

@@ -47,7 +47,10 @@ async function main(): Promise<number> {
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
   try {
-    await migrate(dataSource);
+    await migrate(dataSource, {
+      mode: config.migrations.mode,
+      waitTimeoutMs: config.migrations.waitTimeoutSeconds * 1000,
+    });
     const { services, fanout } = createServices(config, dataSource, {
       logger: createLogger("warn"),
     });
