@@ -1,4 +1,4 @@
-import { type DataSource, type EntityManager, LessThan } from "typeorm";
+import { type DataSource, type EntityManager, LessThan, type QueryRunner } from "typeorm";
 import type { Clock } from "../clock";
 import { ServiceUnavailableError } from "../errors/app-errors";
 import type { Logger } from "../logger";
@@ -45,6 +45,12 @@ export class DatabaseRevocationStore implements RevocationStore {
   >();
   /** Every row numbered up to this has been read; undefined until the first read. */
   private highestSeq?: number;
+  /**
+   * The follower's own connection (MySQL): its reads never queue for the pool behind requests,
+   * such as a storm of revocations that take turns on the sequence row, which would otherwise
+   * leave the view stale and every token refused with 503.
+   */
+  private reader?: QueryRunner;
   private lastPrunedAt = -Infinity;
   private rowsRead = 0;
   private lastRefreshedAt = -Infinity;
@@ -72,6 +78,7 @@ export class DatabaseRevocationStore implements RevocationStore {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.polling?.catch(() => undefined);
+    await this.releaseReader();
   }
 
   check(principal: Principal): Principal | null {
@@ -232,10 +239,21 @@ export class DatabaseRevocationStore implements RevocationStore {
   }
 
   private async readLog(): Promise<void> {
+    try {
+      await this.readLogOnce();
+    } catch (error) {
+      // The connection may be the broken part: the next read takes a fresh one.
+      await this.releaseReader();
+      throw error;
+    }
+  }
+
+  private async readLogOnce(): Promise<void> {
     const now = this.clock.now();
+    const reader = this.readerConnection();
     const repository = this.dataSource.getRepository(Revocation);
     const query = repository
-      .createQueryBuilder("revocation")
+      .createQueryBuilder("revocation", reader)
       .select([
         "revocation.id",
         "revocation.seq",
@@ -250,7 +268,7 @@ export class DatabaseRevocationStore implements RevocationStore {
     if (floor === undefined) {
       // Read before the rows: every transaction numbered up to it had committed then, so the
       // read of live rows that follows sees all of them, and later reads may start above it.
-      floor = await this.highestCommittedSeq();
+      floor = await this.highestCommittedSeq(reader);
       query.where("revocation.expiresAt > :now", { now });
     } else {
       query.where("revocation.seq > :floor", { floor });
@@ -274,10 +292,23 @@ export class DatabaseRevocationStore implements RevocationStore {
     }
   }
 
-  private async highestCommittedSeq(): Promise<number> {
+  private readerConnection(): QueryRunner | undefined {
+    // SQLite has one connection and no pool to queue for.
+    if (this.dataSource.options.type === "better-sqlite3") return undefined;
+    if (!this.reader || this.reader.isReleased) this.reader = this.dataSource.createQueryRunner();
+    return this.reader;
+  }
+
+  private async releaseReader(): Promise<void> {
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.release().catch(() => undefined);
+  }
+
+  private async highestCommittedSeq(reader: QueryRunner | undefined): Promise<number> {
     const row = await this.dataSource
       .getRepository(Revocation)
-      .createQueryBuilder("revocation")
+      .createQueryBuilder("revocation", reader)
       .select("MAX(revocation.seq)", "highest")
       .getRawOne<{ highest: number | string | null }>();
     return Number(row?.highest ?? 0);

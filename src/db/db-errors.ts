@@ -72,10 +72,15 @@ export function isUniqueViolation(error: unknown): boolean {
  * - `ER_LOCK_DEADLOCK` (1213, SQLSTATE 40001): an InnoDB deadlock; on Galera also a write set
  *   that failed certification against another node's (at COMMIT), or a local transaction that a
  *   replicated one aborted (at its next statement);
- * - `SQLITE_BUSY_SNAPSHOT`: a WAL reader that tried to write after another connection committed.
- * A lock wait timeout is not one of them: it rolls back only the statement, after a long wait.
+ * - `SQLITE_BUSY_SNAPSHOT`: a WAL transaction that read, then tried to write after another
+ *   process committed; `SQLITE_BUSY`: the same transaction trying to write while the other
+ *   process is still writing (SQLite answers at once, without waiting out the busy timeout,
+ *   since the reader's snapshot could not be written on anyway). The same code after a busy
+ *   timeout of 5 s would be retried too, but no transaction here holds the write lock that long.
+ * A MySQL lock wait timeout is not one of them: it rolls back only the statement, after a long
+ * wait.
  */
-const CONFLICT_CODES = new Set(["ER_LOCK_DEADLOCK", "SQLITE_BUSY_SNAPSHOT"]);
+const CONFLICT_CODES = new Set(["ER_LOCK_DEADLOCK", "SQLITE_BUSY_SNAPSHOT", "SQLITE_BUSY"]);
 
 export function isTransactionConflict(error: unknown): boolean {
   const code = driverCode(error);

@@ -274,29 +274,16 @@ describe.each(databaseKinds())("revocation log order ($name)", (kind) => {
   }
 });
 
-/** The SQL of every query `dataSource` runs until `stop()`. */
+/** The SQL of every query `dataSource` runs until `stop()`, whichever query runner runs it. */
 function recordQueries(dataSource: DataSource): { sql: string[]; stop(): void } {
   const sql: string[] = [];
-  let recording = true;
-  const createQueryRunner = dataSource.createQueryRunner.bind(dataSource);
-  const patched = new WeakSet<object>();
-  dataSource.createQueryRunner = (mode) => {
-    const runner = createQueryRunner(mode);
-    if (!patched.has(runner)) {
-      patched.add(runner);
-      const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
-      (runner as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args) => {
-        if (recording) sql.push(String(args[0]));
-        return query(...args);
-      };
-    }
-    return runner;
+  const probe = dataSource.createQueryRunner();
+  const prototype = Object.getPrototypeOf(probe) as { query: (...args: unknown[]) => unknown };
+  void probe.release();
+  const query = prototype.query;
+  prototype.query = function (this: { connection: unknown }, ...args: unknown[]) {
+    if (this.connection === dataSource) sql.push(String(args[0]));
+    return query.apply(this, args);
   };
-  return {
-    sql,
-    stop: () => {
-      recording = false;
-      dataSource.createQueryRunner = createQueryRunner;
-    },
-  };
+  return { sql, stop: () => (prototype.query = query) };
 }
