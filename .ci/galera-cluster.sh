@@ -86,6 +86,9 @@ wsrep_sst_receive_address=127.0.0.1:$(sst_port "$n")
 wsrep_slave_threads=2
 # Galera's default: auto_increment_increment follows the cluster size, the offset the node.
 wsrep_auto_increment_control=ON
+# What the API needs of an operator (README, Running on a Galera cluster): causal reads, so that
+# a read on one node sees what another node has just committed.
+wsrep_sync_wait=1
 EOF
 }
 
@@ -179,12 +182,13 @@ status() {
   local ok=0
   for n in "${NODES[@]}"; do
     if alive "$n"; then
-      printf 'node %s: port %s pid %s size=%s state=%s ready=%s auto_increment_increment=%s offset=%s\n' \
+      printf 'node %s: port %s pid %s size=%s state=%s ready=%s auto_increment_increment=%s offset=%s wsrep_sync_wait=%s\n' \
         "$n" "$(sql_port "$n")" "$(pid_of "$n")" \
         "$(status_var "$n" wsrep_cluster_size)" "$(status_var "$n" wsrep_local_state_comment)" \
         "$(status_var "$n" wsrep_ready)" \
         "$(mariadb --no-defaults --socket="$(socket_of "$n")" -uroot -N -B -e 'SELECT @@auto_increment_increment' 2>/dev/null)" \
-        "$(mariadb --no-defaults --socket="$(socket_of "$n")" -uroot -N -B -e 'SELECT @@auto_increment_offset' 2>/dev/null)"
+        "$(mariadb --no-defaults --socket="$(socket_of "$n")" -uroot -N -B -e 'SELECT @@auto_increment_offset' 2>/dev/null)" \
+        "$(mariadb --no-defaults --socket="$(socket_of "$n")" -uroot -N -B -e 'SELECT @@global.wsrep_sync_wait' 2>/dev/null)"
     else
       printf 'node %s: not running\n' "$n"
       ok=1

@@ -25,6 +25,7 @@ import { SessionResolver } from "./auth/session.resolver";
 import { authenticate, RefreshCookie, type RequestContext } from "./context";
 import { createDataSource } from "./db/data-source";
 import { requestIdOf } from "./http/request-logging";
+import { assertCausalReadsOnGalera } from "./db/galera";
 import { migrate } from "./db/migrate";
 import { createLoaders } from "./loaders";
 import { createLogger, type Logger } from "./logger";
@@ -209,6 +210,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   async function start(): Promise<void> {
     if (!dataSource.isInitialized) await dataSource.initialize();
+    await assertCausalReadsOnGalera(dataSource);
     await migrate(dataSource, {
       mode: config.migrations.mode,
       waitTimeoutMs: config.migrations.waitTimeoutSeconds * 1000,

@@ -6,6 +6,7 @@ import { createLogger } from "../logger";
 import { ConfigError } from "../config/config";
 import { loadConfigFromEnvironment } from "../config/load";
 import { createDataSource } from "../db/data-source";
+import { assertCausalReadsOnGalera } from "../db/galera";
 import { migrate } from "../db/migrate";
 import { AppError } from "../errors/app-errors";
 import { isRole, type Role } from "../users/role";
@@ -47,6 +48,7 @@ async function main(): Promise<number> {
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
   try {
+    await assertCausalReadsOnGalera(dataSource);
     await migrate(dataSource, {
       mode: config.migrations.mode,
       waitTimeoutMs: config.migrations.waitTimeoutSeconds * 1000,

@@ -1,27 +1,5 @@
 import type { DataSource } from "typeorm";
-
-/** A start that cannot go on because of the schema: its message says what to do. */
-export class MigrationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "MigrationError";
-  }
-}
-
-/**
- * True on a MariaDB Galera node (`wsrep_on`). There GET_LOCK only excludes sessions of the same
- * node, so two instances on two nodes would both migrate, and one would die on "Duplicate
- * column" or "Table already exists" (Galera runs DDL in total order on every node).
- */
-export async function isGaleraNode(dataSource: DataSource): Promise<boolean> {
-  if (dataSource.options.type === "better-sqlite3") return false;
-  // SHOW VARIABLES gives no row where the variable is unknown (MySQL), rather than an error.
-  const rows: Array<{ Value?: string; VALUE?: string }> = await dataSource.query(
-    "SHOW VARIABLES LIKE 'wsrep_on'",
-  );
-  const value = rows[0]?.Value ?? rows[0]?.VALUE;
-  return typeof value === "string" && value.toUpperCase() === "ON";
-}
+import { DatabaseSetupError } from "./database-setup-error";
 
 /**
  * The names of the migrations this build knows and the database has not recorded, read without
@@ -63,7 +41,7 @@ export interface WaitOptions {
 /**
  * `MIGRATIONS=wait`: returns once every migration this build knows is recorded as applied (by
  * `npm run migration:run`, or by the one instance started with MIGRATIONS=run), and throws
- * MigrationError after `timeoutMs`. A database that cannot be read meanwhile is waited for too.
+ * DatabaseSetupError after `timeoutMs`. A database that cannot be read meanwhile is waited for too.
  */
 export async function waitUntilMigrated(
   dataSource: DataSource,
@@ -93,12 +71,13 @@ export async function waitUntilMigrated(
     lastError instanceof Error
       ? `the database could not be read (${lastError.message})`
       : `still pending: ${pending.join(", ")}`;
-  throw new MigrationError(
+  throw new DatabaseSetupError(
     `MIGRATIONS=wait: the schema was not current after ${Math.round(options.timeoutMs / 1000)}s ` +
       `(${why}). Run \`npm run migration:run\` once, or start one instance with MIGRATIONS=run.`,
   );
 }
 
+/** GET_LOCK is per node on Galera: two instances on two nodes would both migrate. */
 export const GALERA_NEEDS_A_MIGRATOR =
   "DATABASE_URL names a Galera cluster node (wsrep_on=ON), where the migration lock (GET_LOCK) " +
   "holds only on one node: instances starting together on several nodes would race to migrate. " +

@@ -303,6 +303,49 @@ describe.each(databaseKinds())("instances under storms ($name)", (kind) => {
     expect(honoured).toHaveLength(0);
   }, 90_000);
 
+  it("revokes a session logged out through B just after it was opened through A", async () => {
+    // On Galera, B's node may not have applied A's insert yet: without causal reads the logout
+    // finds no session to end, and its tokens stay honoured.
+    const opened: Signed[] = [];
+    const ended = await Promise.all(
+      Array.from({ length: TRIALS }, async (_, index) => {
+        const session = await logIn(urlA(), accounts[index % ACCOUNTS]);
+        opened.push(session);
+        return postGraphQL<{ logout: boolean }>(urlB(), LOGOUT, {}, { token: session.accessToken });
+      }),
+    );
+    expect(serverFaults(ended)).toEqual([]);
+    for (const response of ended) expect(response.body.data).toEqual({ logout: true });
+    await sleep(PROPAGATION_BOUND_MS);
+    const after = await Promise.all(
+      opened.flatMap((session) =>
+        [urlA(), urlB()].map((url) => postGraphQL(url, ME_ID, {}, { token: session.accessToken })),
+      ),
+    );
+    expect(after.filter((response) => !refusedAsInvalidToken(response))).toEqual([]);
+  }, 60_000);
+
+  it("keeps a session whose successor token is refreshed through B just after A rotated it", async () => {
+    // Without causal reads B may still see the rotated token as current, take the successor for
+    // a stale one, and end the session as stolen.
+    const rounds = await Promise.all(
+      Array.from({ length: TRIALS }, async (_, index) => {
+        const session = await logIn(urlA(), accounts[index % ACCOUNTS]);
+        const rotated = await postGraphQL<{ refresh: AuthData }>(urlA(), REFRESH, {
+          refreshToken: session.refreshToken,
+        });
+        const successor = rotated.body.data?.refresh.refreshToken;
+        if (!successor) throw new Error(`refresh failed: ${JSON.stringify(rotated.body)}`);
+        const again = await postGraphQL<{ refresh: AuthData }>(urlB(), REFRESH, {
+          refreshToken: successor,
+        });
+        return [rotated, again];
+      }),
+    );
+    expect(serverFaults(rounds.flat())).toEqual([]);
+    for (const [, again] of rounds) expect(again.body.errors).toBeUndefined();
+  }, 60_000);
+
   it(`measures logout and role-change propagation from A to B (${TRIALS} trials each)`, async () => {
     const email = accounts[0];
     const logoutDelays: number[] = [];
