@@ -4,8 +4,8 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   // Browser suites (*.e2e.test.ts) run on their own: `npm run test:e2e` (jest.e2e.config.js);
-  // so do the Galera-only ones (*.galera.test.ts): `npm run test:galera` (jest.galera.config.js).
-  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/", "\\.galera\\.test\\.ts$"],
+  // so do the multi-primary ones (*.cluster.test.ts): `npm run test:cluster` (jest.cluster.config.js).
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/", "\\.cluster\\.test\\.ts$"],
   transform: { "^.+\\.ts$": "@swc/jest" },
   setupFiles: ["reflect-metadata"],
   globalSetup: "<rootDir>/test/support/global-setup.ts",

@@ -8,12 +8,14 @@ import { recordFigure } from "../support/figures";
  * between nodes surface as ER_LOCK_DEADLOCK (at COMMIT, or at the next statement of a local
  * transaction a replicated one aborted), DDL runs in total order, and a read on another node is
  * causal only with wsrep_sync_wait (which .ci/galera-cluster.sh sets, as operators must). Only on
- * a cluster: `npm run test:galera`.
+ * a cluster: `npm run test:cluster`.
  */
 
 const clusters = databaseKinds().filter((kind) => kind.clustered);
 if (clusters.length === 0) {
-  throw new Error("*.galera.test.ts needs a cluster: set TEST_GALERA_URLS (.ci/galera-cluster.sh)");
+  throw new Error(
+    "This suite needs a Galera cluster: set TEST_GALERA_URLS (.ci/galera-cluster.sh)",
+  );
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
