@@ -15,6 +15,7 @@ module.exports = {
     "**/test/integration/multi-instance.test.ts",
     "**/test/integration/revocation-store.test.ts",
     "**/test/integration/revocation-log-order.test.ts",
+    "**/test/integration/revocation-sequence-migration.test.ts",
     "**/test/integration/cluster-migrations.test.ts",
     "**/*.cluster.test.ts",
   ],
