@@ -146,6 +146,11 @@ up() {
     return 0
   fi
   install_packages
+  if [ -d "$GALERA_DIR" ]; then
+    # An earlier run's nodes (only those recorded under GALERA_DIR), half up or not at all.
+    say "stopping what an earlier run left in $GALERA_DIR"
+    down
+  fi
   for n in "${NODES[@]}"; do
     for port in "$(sql_port "$n")" "$(gcomm_port "$n")" "$(($(gcomm_port "$n") + 1))" "$(sst_port "$n")"; do
       port_free "$port" || fail "port $port is taken: cannot start node $n"
