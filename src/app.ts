@@ -29,6 +29,7 @@ import { executionBudgetPlugin } from "./graphql/budget.plugin";
 import { costLimitPlugin } from "./graphql/cost.plugin";
 import { requestIdOf } from "./http/request-logging";
 import { applyServerTimeouts } from "./http/server-timeouts";
+import { assertCausalReadsOnGalera } from "./db/galera";
 import { migrate } from "./db/migrate";
 import { RuntimeHealth } from "./health/runtime-health";
 import { createLoaders } from "./loaders";
@@ -243,7 +244,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   async function start(): Promise<void> {
     if (!dataSource.isInitialized) await dataSource.initialize();
-    await migrate(dataSource);
+    await assertCausalReadsOnGalera(dataSource);
+    await migrate(dataSource, {
+      mode: config.migrations.mode,
+      waitTimeoutMs: config.migrations.waitTimeoutSeconds * 1000,
+      onWaiting: (pending) =>
+        logger.info({ pending }, "MIGRATIONS=wait: waiting for the schema to be current"),
+    });
     await revocations.start();
     health.start();
     // Never throws: without Redis, revocations still arrive through the log within a second.

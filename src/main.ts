@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { createApp } from "./app";
 import { KeyConfigError } from "./auth/key-ring";
 import { ConfigError } from "./config/config";
+import { DatabaseSetupError } from "./db/database-setup-error";
 import { loadConfigFromEnvironment } from "./config/load";
 
 async function main(): Promise<void> {
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof DatabaseSetupError) {
     console.error(error.message);
   } else if (error instanceof KeyConfigError) {
     console.error(`Invalid configuration:\n  - ${error.message}`);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Clock } from "../clock";
 import type { RateLimitConfig } from "../config/config";
+import { retryOnConflict } from "../db/retry";
 import { ServiceUnavailableError, TooManyRequestsError } from "../errors/app-errors";
 import type { Logger } from "../logger";
 import { addressBucketKey } from "./client-address";
@@ -40,13 +41,15 @@ export class AttemptLimits {
   /**
    * Counts the attempts, all at once, and throws TooManyRequestsError when one of their
    * counters is over its limit, or ServiceUnavailableError when the counters cannot be reached:
-   * an attempt that cannot be counted is not let through.
+   * an attempt that cannot be counted is not let through. A count that lost a conflict with
+   * another instance's (a deadlock, a Galera certification failure: its transaction was undone,
+   * nothing was counted) is counted again, whichever store holds the counters.
    */
   async admit(attempts: readonly Attempt[], origin: AttemptOrigin): Promise<void> {
     for (const charge of this.chargesFor(attempts, origin.clientAddress)) {
       let count;
       try {
-        count = await this.limiter.consume(charge.bucket, charge.hits);
+        count = await retryOnConflict(() => this.limiter.consume(charge.bucket, charge.hits));
       } catch (error) {
         this.logger.error({ err: error }, "rate limit counters unavailable; refusing the attempt");
         throw new ServiceUnavailableError();

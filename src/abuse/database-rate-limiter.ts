@@ -2,16 +2,13 @@ import type { DataSource, EntityManager } from "typeorm";
 import type { Clock } from "../clock";
 import { fixedWindow, type RateLimiter, type WindowCount } from "./rate-limiter";
 
-/** MySQL deadlock and lock-wait errors: the transaction was rolled back and may be run again. */
-const RETRYABLE_MYSQL_ERRORS = new Set(["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"]);
-const MAX_ATTEMPTS = 3;
-
 /**
  * Counters in the `rate_limits` table, one row per bucket and window, so every instance on the
  * database shares them. Each consume is one atomic upsert: SQLite's `ON CONFLICT ... RETURNING`
  * in one statement; on MySQL and MariaDB (no RETURNING with an upsert) the upsert and the read
  * of the total run in one transaction, the upsert's row lock keeping other increments out until
- * the read is done, so each caller sees its own total.
+ * the read is done, so each caller sees its own total. A deadlock or a Galera certification
+ * failure rejects the consume with nothing counted; AttemptLimits runs it again.
  */
 export class DatabaseRateLimiter implements RateLimiter {
   private readonly sqlite: boolean;
@@ -72,28 +69,17 @@ export class DatabaseRateLimiter implements RateLimiter {
     expiresAt: number,
     hits: number,
   ): Promise<number> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.dataSource.transaction(async (manager: EntityManager) => {
-          await manager.query(
-            "INSERT INTO rate_limits (bucket, window_start, hits, expires_at) VALUES (?, ?, ?, ?) " +
-              "ON DUPLICATE KEY UPDATE hits = hits + ?",
-            [bucket, windowStart, hits, expiresAt, hits],
-          );
-          const rows: Array<{ hits: number | string }> = await manager.query(
-            "SELECT hits FROM rate_limits WHERE bucket = ? AND window_start = ?",
-            [bucket, windowStart],
-          );
-          return Number(rows[0].hits);
-        });
-      } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE_MYSQL_ERRORS.has(driverCode(error))) throw error;
-      }
-    }
+    return this.dataSource.transaction(async (manager: EntityManager) => {
+      await manager.query(
+        "INSERT INTO rate_limits (bucket, window_start, hits, expires_at) VALUES (?, ?, ?, ?) " +
+          "ON DUPLICATE KEY UPDATE hits = hits + ?",
+        [bucket, windowStart, hits, expiresAt, hits],
+      );
+      const rows: Array<{ hits: number | string }> = await manager.query(
+        "SELECT hits FROM rate_limits WHERE bucket = ? AND window_start = ?",
+        [bucket, windowStart],
+      );
+      return Number(rows[0].hits);
+    });
   }
-}
-
-function driverCode(error: unknown): string {
-  const driverError = (error as { driverError?: { code?: unknown } } | null)?.driverError;
-  return typeof driverError?.code === "string" ? driverError.code : "";
 }

@@ -6,6 +6,7 @@ import { createLogger } from "../logger";
 import { ConfigError } from "../config/config";
 import { loadConfigFromEnvironment } from "../config/load";
 import { createDataSource } from "../db/data-source";
+import { assertCausalReadsOnGalera } from "../db/galera";
 import { migrate } from "../db/migrate";
 import { AppError } from "../errors/app-errors";
 import { isRole, type Role } from "../users/role";
@@ -47,7 +48,11 @@ async function main(): Promise<number> {
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
   try {
-    await migrate(dataSource);
+    await assertCausalReadsOnGalera(dataSource);
+    await migrate(dataSource, {
+      mode: config.migrations.mode,
+      waitTimeoutMs: config.migrations.waitTimeoutSeconds * 1000,
+    });
     const { services, fanout } = createServices(config, dataSource, {
       logger: createLogger("warn"),
     });

@@ -10,11 +10,24 @@ export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 export type DatabaseConfig =
   { kind: "sqlite"; path: string } | { kind: "mysql"; url: string; flavour: "mysql" | "mariadb" };
 
+/**
+ * What an instance does with pending migrations at start: `auto` applies them under a named
+ * lock (one server; refused on a Galera node, where that lock is per node), `run` applies them
+ * (the one designated instance of a cluster), `wait` applies none and waits until they are.
+ */
+export const MIGRATION_MODES = ["auto", "run", "wait"] as const;
+export type MigrationMode = (typeof MIGRATION_MODES)[number];
+
 export interface AppConfig {
   readonly env: "development" | "production" | "test";
   readonly host: string;
   readonly port: number;
   readonly database: DatabaseConfig;
+  readonly migrations: {
+    readonly mode: MigrationMode;
+    /** How long `wait` waits for the schema to be current before the instance gives up. */
+    readonly waitTimeoutSeconds: number;
+  };
   readonly jwt: {
     readonly algorithm: SigningAlgorithm;
     /** HMAC secret bytes (HS*), or undefined for asymmetric algorithms. */
@@ -191,6 +204,10 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
   const dataDir = resolve(cwd, value("DATA_DIR") ?? "data");
   const database = parseDatabaseUrl(value("DATABASE_URL") ?? DEFAULT_DATABASE_URL, cwd);
   if (typeof database === "string") problems.push(database);
+  const migrationMode = (value("MIGRATIONS") ?? "auto").toLowerCase();
+  if (!(MIGRATION_MODES as readonly string[]).includes(migrationMode)) {
+    problems.push(`MIGRATIONS must be one of ${MIGRATION_MODES.join(", ")}`);
+  }
 
   const algorithm = parseAlgorithm(value("JWT_ALG") ?? "HS256", "JWT_ALG", problems);
   const symmetric = (algorithm ?? "HS256").startsWith("HS");
@@ -287,6 +304,12 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     host: value("HOST") ?? "127.0.0.1",
     port,
     database: typeof database === "string" ? { kind: "sqlite", path: "" } : database,
+    migrations: {
+      mode: (MIGRATION_MODES as readonly string[]).includes(migrationMode)
+        ? (migrationMode as MigrationMode)
+        : "auto",
+      waitTimeoutSeconds: duration("MIGRATIONS_WAIT_TIMEOUT", "10m", 1, DAY),
+    },
     jwt: {
       algorithm: algorithm ?? "HS256",
       secret,

@@ -5,6 +5,7 @@ import type { PasswordHasher } from "../auth/password-hasher";
 import type { Principal } from "../auth/principal";
 import type { Clock } from "../clock";
 import { isUniqueViolation } from "../db/db-errors";
+import { retryOnConflict } from "../db/retry";
 import { BadUserInputError, NotFoundError } from "../errors/app-errors";
 import { parseId } from "../ids";
 import { pageOf } from "../pagination/keyset";
@@ -57,7 +58,9 @@ export class UserService {
       updatedAt: now,
     });
     try {
-      await this.users.insert(user);
+      // On Galera a taken email can first show as a conflict with the other node's insert; run
+      // again, it shows as the unique violation it is.
+      await retryOnConflict(() => this.users.insert(user));
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new BadUserInputError("This email and password cannot be used to register.", "email");
@@ -106,26 +109,29 @@ export class UserService {
     const wanted = normalizeRoles(roles);
     if (wanted.length === 0)
       throw new BadUserInputError("A user needs at least one role.", "roles");
-    const updated = await this.users.manager.transaction(async (manager) => {
-      const repository = manager.getRepository<User>(this.users.target);
-      const user = await repository.findOneBy({ id });
-      if (!user) throw new NotFoundError("No such user.");
-      if (user.roles.includes(Role.ADMIN) && !wanted.includes(Role.ADMIN)) {
-        const admins = await repository
-          .createQueryBuilder("user")
-          .where("user.roles LIKE :pattern", { pattern: "%ADMIN%" })
-          .getCount();
-        if (admins <= 1) {
-          throw new BadUserInputError("The last ADMIN cannot lose the ADMIN role.", "roles");
+    // Setting roles to a given list is safe to repeat; the last-ADMIN check runs again with it.
+    const updated = await retryOnConflict(() =>
+      this.users.manager.transaction(async (manager) => {
+        const repository = manager.getRepository<User>(this.users.target);
+        const user = await repository.findOneBy({ id });
+        if (!user) throw new NotFoundError("No such user.");
+        if (user.roles.includes(Role.ADMIN) && !wanted.includes(Role.ADMIN)) {
+          const admins = await repository
+            .createQueryBuilder("user")
+            .where("user.roles LIKE :pattern", { pattern: "%ADMIN%" })
+            .getCount();
+          if (admins <= 1) {
+            throw new BadUserInputError("The last ADMIN cannot lose the ADMIN role.", "roles");
+          }
         }
-      }
-      oldRoles = user.roles;
-      user.roles = wanted;
-      user.updatedAt = this.clock.now();
-      await repository.save(user);
-      await this.roleChanges.writeRoles(manager, user.id, wanted);
-      return user;
-    });
+        oldRoles = user.roles;
+        user.roles = wanted;
+        user.updatedAt = this.clock.now();
+        await repository.save(user);
+        await this.roleChanges.writeRoles(manager, user.id, wanted);
+        return user;
+      }),
+    );
     this.roleChanges.applyLocally({ roles: { userId: updated.id, roles: updated.roles } });
     this.audit.record("roles.changed", meta, {
       actorId: actor.userId,
@@ -140,9 +146,11 @@ export class UserService {
   async setPassword(user: User, password: string): Promise<void> {
     user.passwordHash = await this.hasher.hash(password);
     user.updatedAt = this.clock.now();
-    await this.users.update(
-      { id: user.id },
-      { passwordHash: user.passwordHash, updatedAt: user.updatedAt },
+    await retryOnConflict(() =>
+      this.users.update(
+        { id: user.id },
+        { passwordHash: user.passwordHash, updatedAt: user.updatedAt },
+      ),
     );
   }
 
@@ -171,10 +179,12 @@ export class UserService {
     if (input.displayName !== undefined)
       existing.displayName = normalizeDisplayName(input.displayName);
     existing.updatedAt = this.clock.now();
-    await this.users.manager.transaction(async (manager) => {
-      await manager.getRepository<User>(this.users.target).save(existing);
-      await this.roleChanges.writeRoles(manager, existing.id, roles);
-    });
+    await retryOnConflict(() =>
+      this.users.manager.transaction(async (manager) => {
+        await manager.getRepository<User>(this.users.target).save(existing);
+        await this.roleChanges.writeRoles(manager, existing.id, roles);
+      }),
+    );
     this.audit.record("user.set_from_cli", meta, {
       userId: existing.id,
       created: false,
