@@ -73,13 +73,9 @@ describe.each(databaseKinds())("revocation view after a stall ($name)", (kind) =
   });
   afterEach(() => reads.mockRestore());
 
+  /** A revocation committed as the services commit one: numbered in its own transaction. */
   const revoke = (sessionId: string) =>
-    dataSource.getRepository(Revocation).insert({
-      kind: "session",
-      subject: sessionId,
-      roles: null,
-      expiresAt: new Date(Date.now() + 3_600_000),
-    });
+    dataSource.transaction((manager) => store.writeSessionRevocations(manager, [sessionId]));
 
   it("waits for one fresh read and then sees what it brought in", async () => {
     const revoked = randomUUID();
