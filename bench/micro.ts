@@ -3,9 +3,9 @@ import { performance } from "node:perf_hooks";
 import jwt from "jsonwebtoken";
 import { KeyRing } from "../src/auth/key-ring";
 import { TokenService } from "../src/auth/token.service";
-import { epochSeconds, systemClock } from "../src/clock";
+import { epochSeconds, systemClock } from "../src/core/clock";
 import type { AppConfig, SigningAlgorithm } from "../src/config/config";
-import { Role } from "../src/users/role";
+import { Role } from "../src/core/role";
 import { fixed, printTable } from "./table";
 
 export interface MicroOptions {

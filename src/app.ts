@@ -17,7 +17,7 @@ import { DatabaseRevocationStore } from "./auth/database-revocation-store";
 import { RedisRevocationFanout, revocationChannel } from "./auth/redis-revocation-fanout";
 import { SessionService } from "./auth/session.service";
 import { TokenService } from "./auth/token.service";
-import { type Clock, systemClock } from "./clock";
+import { type Clock, systemClock } from "./core/clock";
 import type { AppConfig } from "./config/config";
 import { ResolverContainer } from "./container";
 import type { Request, Response } from "express";
@@ -167,12 +167,14 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const createContext = (req: Request, res: Response): Promise<RequestContext> =>
     Promise.resolve({
       principal: authenticate(req.headers, services.tokens, revocations),
-      requestId: requestIdOf(req),
-      userAgent: req.headers["user-agent"] ?? null,
+      origin: {
+        requestId: requestIdOf(req),
+        // Behind a proxy, the proxy's address unless TRUST_PROXY names it (express "trust proxy").
+        clientAddress: req.ip ?? req.socket.remoteAddress ?? null,
+        userAgent: req.headers["user-agent"] ?? null,
+      },
       loaders: createLoaders(services.users, services.tasks),
       refreshCookie: new RefreshCookie(req.headers.cookie, res, cookieOptions),
-      // Behind a proxy, the proxy's address unless TRUST_PROXY names it (express "trust proxy").
-      clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
       refusal: new RequestRefusal(),
     });
 

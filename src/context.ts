@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { parse as parseCookies, serialize as serializeCookie } from "cookie";
 import type { RequestRefusal } from "./abuse/request-refusal";
-import type { RequestMeta } from "./audit/audit-log";
-import type { ClientInfo } from "./auth/auth.service";
-import type { Principal } from "./auth/principal";
+import type { Principal } from "./core/principal";
+import type { RequestOrigin } from "./core/request-origin";
 import type { RevocationStore } from "./auth/revocation-store";
 import type { TokenService } from "./auth/token.service";
 import { InvalidTokenError } from "./errors/app-errors";
@@ -12,24 +11,12 @@ import type { Loaders } from "./loaders";
 export interface RequestContext {
   /** The verified caller, or null for an anonymous request. */
   readonly principal: Principal | null;
-  /** The X-Request-Id of this request, on every log and audit line it causes. */
-  readonly requestId: string;
-  readonly userAgent: string | null;
+  /** Request id, client address and user agent, for the services' audit lines and counters. */
+  readonly origin: RequestOrigin;
   readonly loaders: Loaders;
   readonly refreshCookie: RefreshCookie;
-  /** The client's address: the peer's, or from X-Forwarded-For only as TRUST_PROXY allows. */
-  readonly clientAddress: string;
   /** Shared by the operations of a batched request, so a refusal sets the whole response's status. */
   readonly refusal: RequestRefusal;
-}
-
-/** What services are told about the request, for their audit lines. */
-export function requestMeta(context: RequestContext): RequestMeta {
-  return { requestId: context.requestId, clientAddress: context.clientAddress };
-}
-
-export function clientInfo(context: RequestContext): ClientInfo {
-  return { ...requestMeta(context), userAgent: context.userAgent };
 }
 
 /** RFC 6750 §2.1 b64token; the scheme name is case-insensitive (RFC 7235 §2.1). */

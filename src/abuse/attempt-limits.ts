@@ -1,17 +1,13 @@
 import { createHash } from "node:crypto";
-import type { Clock } from "../clock";
+import type { Clock } from "../core/clock";
 import type { RateLimitConfig } from "../config/config";
+import type { RequestOrigin } from "../core/request-origin";
 import { ServiceUnavailableError, TooManyRequestsError } from "../errors/app-errors";
 import type { Logger } from "../logger";
 import { addressBucketKey } from "./client-address";
 import type { Attempt, LimitedOperation } from "./limited-attempts";
 import type { RateLimitAudit, RateLimitScope } from "./rate-limit-audit";
 import type { RateLimiter } from "./rate-limiter";
-
-export interface AttemptOrigin {
-  readonly clientAddress: string;
-  readonly requestId?: string;
-}
 
 interface Charge {
   readonly bucket: string;
@@ -42,8 +38,8 @@ export class AttemptLimits {
    * counters is over its limit, or ServiceUnavailableError when the counters cannot be reached:
    * an attempt that cannot be counted is not let through.
    */
-  async admit(attempts: readonly Attempt[], origin: AttemptOrigin): Promise<void> {
-    for (const charge of this.chargesFor(attempts, origin.clientAddress)) {
+  async admit(attempts: readonly Attempt[], origin: RequestOrigin): Promise<void> {
+    for (const charge of this.chargesFor(attempts, origin.clientAddress ?? "unknown")) {
       let count;
       try {
         count = await this.limiter.consume(charge.bucket, charge.hits);
@@ -52,12 +48,7 @@ export class AttemptLimits {
         throw new ServiceUnavailableError();
       }
       if (count.hits > charge.limit) {
-        this.audit({
-          operation: charge.operation,
-          scope: charge.scope,
-          clientAddress: origin.clientAddress,
-          ...(origin.requestId ? { requestId: origin.requestId } : {}),
-        });
+        this.audit(origin, { operation: charge.operation, scope: charge.scope });
         throw new TooManyRequestsError(
           Math.max(1, (count.resetsAt - this.clock.now().getTime()) / 1000),
         );

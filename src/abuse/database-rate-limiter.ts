@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
-import type { Clock } from "../clock";
+import type { Clock } from "../core/clock";
 import { fixedWindow, type RateLimiter, type WindowCount } from "./rate-limiter";
 
 /** MySQL deadlock and lock-wait errors: the transaction was rolled back and may be run again. */

@@ -26,10 +26,7 @@ export function rateLimitPlugin(limits: AttemptLimits): ApolloServerPlugin<Reque
           });
           if (attempts.length === 0) return;
           try {
-            await limits.admit(attempts, {
-              clientAddress: contextValue.clientAddress,
-              requestId: contextValue.requestId,
-            });
+            await limits.admit(attempts, contextValue.origin);
           } catch (error) {
             if (error instanceof GraphQLError) contextValue.refusal.record(error);
             throw error;

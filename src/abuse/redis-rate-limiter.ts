@@ -1,5 +1,5 @@
 import Redis from "ioredis";
-import type { Clock } from "../clock";
+import type { Clock } from "../core/clock";
 import type { Logger } from "../logger";
 import { fixedWindow, type RateLimiter, type WindowCount } from "./rate-limiter";
 

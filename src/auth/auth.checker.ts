@@ -1,7 +1,7 @@
 import type { AuthCheckerFn } from "type-graphql";
 import type { RequestContext } from "../context";
 import { ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
-import type { Role } from "../users/role";
+import type { Role } from "../core/role";
 
 /**
  * Authorization for `@Authorized(...)`. type-graphql's default answer would be UNAUTHORIZED

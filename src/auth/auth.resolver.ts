@@ -1,9 +1,9 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from "type-graphql";
-import { clientInfo, requestMeta, type RequestContext } from "../context";
+import type { RequestContext } from "../context";
 import type { AuthResult, AuthService } from "./auth.service";
 import { AuthPayload, LoginInput, RegisterInput } from "./auth.types";
 import { CurrentPrincipal } from "./current-principal.decorator";
-import type { Principal } from "./principal";
+import type { Principal } from "../core/principal";
 
 /** Hands the tokens to the client: in the payload, and the refresh token as its cookie too. */
 function deliver(result: AuthResult, context: RequestContext): AuthPayload {
@@ -26,7 +26,7 @@ export class AuthResolver {
     @Arg("input", () => RegisterInput) input: RegisterInput,
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
-    return deliver(await this.auth.register(input, clientInfo(context)), context);
+    return deliver(await this.auth.register(input, context.origin), context);
   }
 
   @Mutation(() => AuthPayload)
@@ -34,7 +34,7 @@ export class AuthResolver {
     @Arg("input", () => LoginInput) input: LoginInput,
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
-    const result = await this.auth.login(input.email, input.password, clientInfo(context));
+    const result = await this.auth.login(input.email, input.password, context.origin);
     return deliver(result, context);
   }
 
@@ -47,7 +47,7 @@ export class AuthResolver {
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
     const token = refreshToken ?? context.refreshCookie.read();
-    return deliver(await this.auth.refresh(token, clientInfo(context)), context);
+    return deliver(await this.auth.refresh(token, context.origin), context);
   }
 
   @Mutation(() => Boolean, {
@@ -60,7 +60,7 @@ export class AuthResolver {
     @Ctx() context: RequestContext,
   ): Promise<boolean> {
     const token = refreshToken ?? context.refreshCookie.read();
-    const done = await this.auth.logout(context.principal, token, everywhere, requestMeta(context));
+    const done = await this.auth.logout(context.principal, token, everywhere, context.origin);
     context.refreshCookie.clear();
     return done;
   }
@@ -73,7 +73,7 @@ export class AuthResolver {
     @CurrentPrincipal() principal: Principal,
     @Ctx() context: RequestContext,
   ): Promise<boolean> {
-    return this.auth.changePassword(principal, currentPassword, newPassword, requestMeta(context));
+    return this.auth.changePassword(principal, currentPassword, newPassword, context.origin);
   }
 }
 

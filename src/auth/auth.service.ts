@@ -1,6 +1,7 @@
-import { type AuditLog, emailFingerprint, type RequestMeta } from "../audit/audit-log";
-import { type Clock } from "../clock";
-import type { Principal } from "./principal";
+import { type AuditLog, emailFingerprint } from "../audit/audit-log";
+import type { RequestOrigin } from "../core/request-origin";
+import { type Clock } from "../core/clock";
+import type { Principal } from "../core/principal";
 import { BadUserInputError, ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
 import type { PasswordHasher } from "./password-hasher";
 import { assertAcceptablePassword, PASSWORD_MAX_LENGTH } from "../users/user-rules";
@@ -9,10 +10,6 @@ import type { NewUser, UserService } from "../users/user.service";
 import type { Session } from "./session.entity";
 import type { SessionService } from "./session.service";
 import type { TokenService } from "./token.service";
-
-export interface ClientInfo extends RequestMeta {
-  readonly userAgent: string | null;
-}
 
 export interface AuthResult {
   readonly accessToken: string;
@@ -36,14 +33,14 @@ export class AuthService {
     private readonly audit: AuditLog,
   ) {}
 
-  async register(input: Omit<NewUser, "roles">, client: ClientInfo): Promise<AuthResult> {
+  async register(input: Omit<NewUser, "roles">, client: RequestOrigin): Promise<AuthResult> {
     const user = await this.users.create({ ...input, roles: undefined });
     const { session, refreshToken } = await this.sessions.open(user.id, client.userAgent);
     this.audit.record("register.succeeded", client, { userId: user.id, sessionId: session.id });
     return this.issue(user, session, refreshToken);
   }
 
-  async login(email: string, password: string, client: ClientInfo): Promise<AuthResult> {
+  async login(email: string, password: string, client: RequestOrigin): Promise<AuthResult> {
     // The log says which email was tried only as a fingerprint, and not whether it exists.
     const failed = (reason: string) =>
       this.audit.record("login.failed", client, {
@@ -65,7 +62,7 @@ export class AuthService {
   }
 
   /** Rotates the refresh token and issues a new access token with roles read afresh. */
-  async refresh(refreshToken: string | undefined, client: ClientInfo): Promise<AuthResult> {
+  async refresh(refreshToken: string | undefined, client: RequestOrigin): Promise<AuthResult> {
     if (!refreshToken) {
       this.audit.record("refresh.failed", client, { reason: "missing" });
       throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
@@ -102,7 +99,7 @@ export class AuthService {
     principal: Principal | null,
     refreshToken: string | undefined,
     everywhere: boolean,
-    meta: RequestMeta,
+    meta: RequestOrigin,
   ): Promise<boolean> {
     let userId = principal?.userId;
     let sessionId = principal?.sessionId;
@@ -132,7 +129,7 @@ export class AuthService {
     principal: Principal,
     currentPassword: string,
     newPassword: string,
-    meta: RequestMeta,
+    meta: RequestOrigin,
   ): Promise<boolean> {
     const user = await this.users.findById(principal.userId);
     if (!user) throw new UnauthenticatedError();

@@ -1,9 +1,9 @@
 import { type DataSource, type EntityManager, LessThan } from "typeorm";
-import type { Clock } from "../clock";
+import type { Clock } from "../core/clock";
 import { ServiceUnavailableError } from "../errors/app-errors";
 import type { Logger } from "../logger";
-import type { Role } from "../users/role";
-import type { Principal } from "./principal";
+import type { Role } from "../core/role";
+import type { Principal } from "../core/principal";
 import { Revocation } from "./revocation.entity";
 import type { RevocationStore } from "./revocation-store";
 

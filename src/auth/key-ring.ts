@@ -6,7 +6,7 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from "node:crypto";
-import { type Clock, epochSeconds, systemClock } from "../clock";
+import { type Clock, epochSeconds, systemClock } from "../core/clock";
 import type { AppConfig, PreviousKeyConfig, SigningAlgorithm } from "../config/config";
 
 export interface SigningKey {

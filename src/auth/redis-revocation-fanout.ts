@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import Redis, { type RedisOptions } from "ioredis";
 import type { Logger } from "../logger";
-import { ALL_ROLES, isRole, type Role } from "../users/role";
+import { ALL_ROLES, isRole, type Role } from "../core/role";
 import type { RevocationNotice } from "./database-revocation-store";
 
 /**

@@ -1,5 +1,5 @@
-import type { Role } from "../users/role";
-import type { Principal } from "./principal";
+import type { Role } from "../core/role";
+import type { Principal } from "../core/principal";
 
 /**
  * Answers "is this access token still honoured, and with which roles?" from memory, so no

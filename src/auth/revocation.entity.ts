@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from "typeorm";
 import { commaListTransformer, timestampColumn } from "../db/column-types";
-import type { Role } from "../users/role";
+import type { Role } from "../core/role";
 
 export type RevocationKind = "session" | "roles";
 

@@ -1,8 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
-import { requestMeta, type RequestContext } from "../context";
-import { Role } from "../users/role";
+import type { RequestContext } from "../context";
+import { Role } from "../core/role";
 import { CurrentPrincipal } from "./current-principal.decorator";
-import type { Principal } from "./principal";
+import type { Principal } from "../core/principal";
 import type { SessionService } from "./session.service";
 import { SessionView } from "./session.types";
 
@@ -32,7 +32,7 @@ export class SessionResolver {
     @CurrentPrincipal() principal: Principal,
     @Ctx() context: RequestContext,
   ): Promise<boolean> {
-    return this.sessionService.revokeOwn(principal, id, requestMeta(context));
+    return this.sessionService.revokeOwn(principal, id, context.origin);
   }
 
   @Authorized(Role.ADMIN)
@@ -42,6 +42,6 @@ export class SessionResolver {
     @CurrentPrincipal() principal: Principal,
     @Ctx() context: RequestContext,
   ): Promise<number> {
-    return this.sessionService.revokeUserSessions(principal, userId, requestMeta(context));
+    return this.sessionService.revokeUserSessions(principal, userId, context.origin);
   }
 }

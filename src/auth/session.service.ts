@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { type DataSource, In, IsNull, LessThan, MoreThan, type Repository } from "typeorm";
-import type { AuditLog, RequestMeta } from "../audit/audit-log";
-import type { Clock } from "../clock";
+import type { AuditLog } from "../audit/audit-log";
+import type { RequestOrigin } from "../core/request-origin";
+import type { Clock } from "../core/clock";
 import { ForbiddenError, NotFoundError } from "../errors/app-errors";
-import { parseId } from "../ids";
-import type { Principal } from "./principal";
+import { parseId } from "../core/ids";
+import type { Principal } from "../core/principal";
 import type { DatabaseRevocationStore } from "./database-revocation-store";
 import {
   firstRefreshToken,
@@ -184,7 +185,7 @@ export class SessionService {
   }
 
   /** Ends one of the caller's own sessions. */
-  async revokeOwn(principal: Principal, sessionId: string, meta: RequestMeta): Promise<boolean> {
+  async revokeOwn(principal: Principal, sessionId: string, meta: RequestOrigin): Promise<boolean> {
     const session = await this.sessions.findOneBy({ id: parseId(sessionId) });
     if (!session) throw new NotFoundError("No such session.");
     if (session.userId !== principal.userId) throw new ForbiddenError();
@@ -199,7 +200,11 @@ export class SessionService {
   }
 
   /** An administrator ends every session of a user. Returns how many ended. */
-  async revokeUserSessions(actor: Principal, targetId: string, meta: RequestMeta): Promise<number> {
+  async revokeUserSessions(
+    actor: Principal,
+    targetId: string,
+    meta: RequestOrigin,
+  ): Promise<number> {
     const userId = parseId(targetId, "userId");
     const count = await this.revokeAllOf(userId, "admin");
     this.audit.record("sessions.revoked_by_admin", meta, {

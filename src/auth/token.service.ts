@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
-import type { Clock } from "../clock";
-import { epochSeconds } from "../clock";
+import type { Clock } from "../core/clock";
+import { epochSeconds } from "../core/clock";
 import { InvalidTokenError } from "../errors/app-errors";
-import { isRole, type Role } from "../users/role";
+import { isRole, type Role } from "../core/role";
 import type { KeyRing } from "./key-ring";
-import type { Principal } from "./principal";
+import type { Principal } from "../core/principal";
 
 export interface TokenSettings {
   readonly issuer: string;

@@ -8,7 +8,7 @@ import { loadConfigFromEnvironment } from "../config/load";
 import { createDataSource } from "../db/data-source";
 import { migrate } from "../db/migrate";
 import { AppError } from "../errors/app-errors";
-import { isRole, type Role } from "../users/role";
+import { isRole, type Role } from "../core/role";
 
 const USAGE = "Usage: npm run user:add -- --email E --password P [--roles ADMIN,EDITOR] [--name N]";
 
@@ -58,7 +58,7 @@ async function main(): Promise<number> {
         displayName: values.name,
         roles: roleNames as Role[],
       },
-      { requestId: `cli-${randomUUID()}` },
+      { requestId: `cli-${randomUUID()}`, clientAddress: null, userAgent: null },
     );
     if (fanout && !created) {
       // The new roles are committed in the revocation log, which running servers read within a

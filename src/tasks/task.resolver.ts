@@ -10,9 +10,9 @@ import {
   Root,
 } from "type-graphql";
 import { CurrentPrincipal } from "../auth/current-principal.decorator";
-import type { Principal } from "../auth/principal";
+import type { Principal } from "../core/principal";
 import type { RequestContext } from "../context";
-import { Role } from "../users/role";
+import { Role } from "../core/role";
 import { User } from "../users/user.entity";
 import { Task } from "./task.entity";
 import { NewTaskInput, TaskPatch } from "./task.inputs";

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { In, type Repository } from "typeorm";
-import type { Principal } from "../auth/principal";
-import type { Clock } from "../clock";
+import type { Principal } from "../core/principal";
+import type { Clock } from "../core/clock";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors/app-errors";
-import { parseId } from "../ids";
+import { parseId } from "../core/ids";
 import type { Task } from "./task.entity";
 import { taskPolicy } from "./task.policy";
 

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { Column, Entity, PrimaryColumn } from "typeorm";
 import { commaListTransformer, timestampColumn, uuidColumn } from "../db/column-types";
-import { Role } from "./role";
+import { Role } from "../core/role";
 
 @ObjectType("User")
 @Entity({ name: "users" })

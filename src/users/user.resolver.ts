@@ -10,12 +10,12 @@ import {
   Root,
 } from "type-graphql";
 import { CurrentPrincipal } from "../auth/current-principal.decorator";
-import type { Principal } from "../auth/principal";
-import { requestMeta, type RequestContext } from "../context";
+import type { Principal } from "../core/principal";
+import type { RequestContext } from "../context";
 import { ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
 import { Task } from "../tasks/task.entity";
 import { taskPolicy } from "../tasks/task.policy";
-import { Role } from "./role";
+import { Role } from "../core/role";
 import { User } from "./user.entity";
 import type { UserService } from "./user.service";
 
@@ -45,7 +45,7 @@ export class UserResolver {
     @CurrentPrincipal() principal: Principal,
     @Ctx() context: RequestContext,
   ): Promise<User> {
-    return this.userService.setRoles(principal, userId, roles, requestMeta(context));
+    return this.userService.setRoles(principal, userId, roles, context.origin);
   }
 
   @FieldResolver(() => [Task])

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { type EntityManager, In, type Repository } from "typeorm";
-import type { AuditLog, RequestMeta } from "../audit/audit-log";
+import type { AuditLog } from "../audit/audit-log";
+import type { RequestOrigin } from "../core/request-origin";
 import type { PasswordHasher } from "../auth/password-hasher";
-import type { Principal } from "../auth/principal";
-import type { Clock } from "../clock";
+import type { Principal } from "../core/principal";
+import type { Clock } from "../core/clock";
 import { isUniqueViolation } from "../db/db-errors";
 import { BadUserInputError, NotFoundError } from "../errors/app-errors";
-import { parseId } from "../ids";
-import { normalizeRoles, Role } from "./role";
+import { parseId } from "../core/ids";
+import { normalizeRoles, Role } from "../core/role";
 import type { User } from "./user.entity";
 import {
   assertAcceptablePassword,
@@ -93,7 +94,7 @@ export class UserService {
     actor: Principal,
     userId: string,
     roles: readonly Role[],
-    meta: RequestMeta,
+    meta: RequestOrigin,
   ): Promise<User> {
     const id = parseId(userId, "userId");
     let oldRoles: readonly Role[] = [];
@@ -143,7 +144,7 @@ export class UserService {
   /** `npm run user:add`: creates the user, or sets the password and roles of an existing one. */
   async upsert(
     input: NewUser & { roles: readonly Role[] },
-    meta: RequestMeta,
+    meta: RequestOrigin,
   ): Promise<{ user: User; created: boolean }> {
     const email = normalizeEmail(input.email);
     const existing = await this.users.findOneBy({ email });

@@ -1,7 +1,13 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { Role } from "../../src/users/role";
+import { Role } from "../../src/core/role";
 import { databaseKinds } from "../support/databases";
-import { DEFAULT_PASSWORD, login, registerUser, uniqueEmail } from "../support/factories";
+import {
+  DEFAULT_PASSWORD,
+  login,
+  registerUser,
+  testOrigin,
+  uniqueEmail,
+} from "../support/factories";
 import { startTestServer, errorCode, type TestServer } from "../support/test-server";
 import { launchBrowser, saveScreenshot } from "./support/browser";
 import { buildWebApp, startWebApp, type RunningWebApp } from "./support/web-app";
@@ -227,7 +233,7 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
         password: DEFAULT_PASSWORD,
         roles: [Role.ADMIN],
       },
-      { requestId: "test" },
+      testOrigin(),
     );
     const page = await newPage();
     await signIn(page, adminEmail);

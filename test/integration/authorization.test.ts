@@ -13,7 +13,7 @@ import {
 } from "graphql";
 import { getMetadataStorage } from "type-graphql";
 import { PUBLIC_OPERATIONS } from "../../src/auth/auth.resolver";
-import { Role } from "../../src/users/role";
+import { Role } from "../../src/core/role";
 import { buildAppSchema } from "../../src/schema";
 import { databaseKinds } from "../support/databases";
 import { CREATE_TASK, DELETE_TASK, SET_USER_ROLES, TASK, UPDATE_TASK } from "../support/documents";

@@ -7,7 +7,7 @@ import {
   DatabaseRevocationStore,
   type RevocationNotice,
 } from "../../src/auth/database-revocation-store";
-import type { Principal } from "../../src/auth/principal";
+import type { Principal } from "../../src/core/principal";
 import {
   MAX_SESSION_IDS_PER_MESSAGE,
   type PeerRevocationSink,
@@ -15,7 +15,7 @@ import {
 } from "../../src/auth/redis-revocation-fanout";
 import { Revocation } from "../../src/auth/revocation.entity";
 import { createLogger } from "../../src/logger";
-import { Role } from "../../src/users/role";
+import { Role } from "../../src/core/role";
 import { databaseKinds, openMigratedDataSource } from "../support/databases";
 import { startTwoInstances, stopTwoInstances, type TwoInstances } from "../support/instances";
 import { LOGIN, LOGOUT, ME_ID, REGISTER, SET_USER_ROLES, USERS } from "../support/documents";

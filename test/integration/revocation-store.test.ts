@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
 import { DatabaseRevocationStore } from "../../src/auth/database-revocation-store";
-import type { Principal } from "../../src/auth/principal";
+import type { Principal } from "../../src/core/principal";
 import { Revocation } from "../../src/auth/revocation.entity";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
 import { createLogger } from "../../src/logger";
-import { Role } from "../../src/users/role";
+import { Role } from "../../src/core/role";
 import { databaseKinds, openMigratedDataSource } from "../support/databases";
 
 const principalOf = (sessionId: string, roles: Role[] = [Role.USER]): Principal => ({

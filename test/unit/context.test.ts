@@ -1,11 +1,11 @@
 import { KeyRing } from "../../src/auth/key-ring";
-import type { Principal } from "../../src/auth/principal";
+import type { Principal } from "../../src/core/principal";
 import { TokenService } from "../../src/auth/token.service";
 import type { RevocationStore } from "../../src/auth/revocation-store";
 import { authenticate } from "../../src/context";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
 import { InvalidTokenError } from "../../src/errors/app-errors";
-import { Role } from "../../src/users/role";
+import { Role } from "../../src/core/role";
 import { frozenClock } from "../support/frozen-clock";
 
 const USER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e";

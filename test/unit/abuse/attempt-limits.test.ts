@@ -1,7 +1,6 @@
 import pino from "pino";
 import { AttemptLimits } from "../../../src/abuse/attempt-limits";
 import type { Attempt } from "../../../src/abuse/limited-attempts";
-import type { RateLimitedEvent } from "../../../src/abuse/rate-limit-audit";
 import { fixedWindow, type RateLimiter, type WindowCount } from "../../../src/abuse/rate-limiter";
 import type { RateLimitConfig } from "../../../src/config/config";
 import { ServiceUnavailableError, TooManyRequestsError } from "../../../src/errors/app-errors";
@@ -44,13 +43,18 @@ function setUp(limits: Partial<RateLimitConfig> = {}) {
   // 100 s into a window.
   const clock = frozenClock(new Date(Date.UTC(2030, 0, 1, 0, 0, 100)));
   const store = new MemoryRateLimiter(() => clock.now().getTime());
-  const audits: RateLimitedEvent[] = [];
+  const audits: Array<{ operation: string; scope: string; clientAddress: string | null }> = [];
   const logLines: string[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void logLines.push(line) });
   const attemptLimits = new AttemptLimits(
     store,
     { ...LIMITS, ...limits },
-    (event) => audits.push(event),
+    (origin, refusal) =>
+      audits.push({
+        ...refusal,
+        clientAddress: origin.clientAddress,
+        ...(origin.requestId ? { requestId: origin.requestId } : {}),
+      }),
     logger,
     clock,
   );
@@ -58,7 +62,7 @@ function setUp(limits: Partial<RateLimitConfig> = {}) {
 }
 
 const login = (account = "a@example.com"): Attempt => ({ operation: "login", account });
-const from = { clientAddress: "192.0.2.1" };
+const from = { requestId: "", clientAddress: "192.0.2.1", userAgent: null };
 
 async function refusal(promise: Promise<void>): Promise<unknown> {
   try {

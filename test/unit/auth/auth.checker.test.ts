@@ -2,11 +2,11 @@ import type { GraphQLResolveInfo } from "graphql";
 import type { ResolverData } from "type-graphql";
 import { RequestRefusal } from "../../../src/abuse/request-refusal";
 import { authChecker } from "../../../src/auth/auth.checker";
-import type { Principal } from "../../../src/auth/principal";
+import type { Principal } from "../../../src/core/principal";
 import type { RefreshCookie, RequestContext } from "../../../src/context";
 import { ForbiddenError, UnauthenticatedError } from "../../../src/errors/app-errors";
 import type { Loaders } from "../../../src/loaders";
-import { Role } from "../../../src/users/role";
+import { Role } from "../../../src/core/role";
 
 const principal = (roles: Role[]): Principal => ({
   userId: "0f8fad5b-d9cb-469f-a165-70867728950e",
@@ -22,11 +22,9 @@ const resolverData = (who: Principal | null): ResolverData<RequestContext> => ({
   args: {},
   context: {
     principal: who,
-    requestId: "test",
-    userAgent: null,
+    origin: { requestId: "test", clientAddress: "127.0.0.1", userAgent: null },
     loaders: {} as Loaders,
     refreshCookie: {} as RefreshCookie,
-    clientAddress: "127.0.0.1",
     refusal: new RequestRefusal(),
   },
   info: {} as GraphQLResolveInfo,

@@ -11,7 +11,7 @@ import { KeyRing } from "../../../src/auth/key-ring";
 import { TokenService, type TokenSettings } from "../../../src/auth/token.service";
 import type { AppConfig, SigningAlgorithm } from "../../../src/config/config";
 import { InvalidTokenError } from "../../../src/errors/app-errors";
-import { Role } from "../../../src/users/role";
+import { Role } from "../../../src/core/role";
 import { decodeToken, type Json, signHmac, unsigned } from "../../support/forge";
 import { frozenClock } from "../../support/frozen-clock";
 

@@ -1,12 +1,8 @@
-import { registerEnumType } from "type-graphql";
-
 export enum Role {
   USER = "USER",
   EDITOR = "EDITOR",
   ADMIN = "ADMIN",
 }
-
-registerEnumType(Role, { name: "Role" });
 
 export const ALL_ROLES: readonly Role[] = Object.values(Role);
 

@@ -1,4 +1,4 @@
-import { ALL_ROLES, isRole, normalizeRoles, Role } from "../../../src/users/role";
+import { ALL_ROLES, isRole, normalizeRoles, Role } from "../../../src/core/role";
 
 describe("roles", () => {
   it("are USER, EDITOR and ADMIN, in that order", () => {

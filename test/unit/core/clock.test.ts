@@ -1,4 +1,4 @@
-import { epochSeconds, systemClock } from "../../src/clock";
+import { epochSeconds, systemClock } from "../../../src/core/clock";
 
 describe("epochSeconds", () => {
   it("counts whole seconds since the epoch, rounding down", () => {

@@ -1,4 +1,4 @@
-import type { Role } from "../users/role";
+import type { Role } from "./role";
 
 /** Who a verified access token speaks for. Built only by the token service. */
 export interface Principal {

@@ -1,5 +1,5 @@
-import { BadUserInputError } from "../../src/errors/app-errors";
-import { parseId } from "../../src/ids";
+import { BadUserInputError } from "../../../src/errors/app-errors";
+import { parseId } from "../../../src/core/ids";
 
 function refusal(id: string, field?: string) {
   try {
