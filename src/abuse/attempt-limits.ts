@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { Clock } from "../core/clock";
 import type { RateLimitConfig } from "../config/config";
+import { sha256Hex } from "../core/hash";
 import type { RequestOrigin } from "../core/request-origin";
 import { ServiceUnavailableError, TooManyRequestsError } from "../errors/app-errors";
 import type { Logger } from "../logger";
@@ -87,7 +87,7 @@ export class AttemptLimits {
         charge(`login:address:${address}`, this.limits.loginPerAddress, "address", operation);
         if (attempt.account) {
           // Hashed: the table never holds the emails attackers make up.
-          const bucket = `login:account:${sha256(attempt.account)}`;
+          const bucket = `login:account:${sha256Hex(attempt.account)}`;
           charge(bucket, this.limits.loginPerAccount, "account", operation);
         }
         if (attempt.userId) {
@@ -101,8 +101,4 @@ export class AttemptLimits {
         a.bucket.localeCompare(b.bucket),
     );
   }
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
 }
