@@ -12,7 +12,7 @@ import { AuditLog } from "./audit/audit-log";
 import { AuthResolver } from "./auth/auth.resolver";
 import { AuthService } from "./auth/auth.service";
 import { KeyRing } from "./auth/key-ring";
-import { Argon2PasswordHasher, type PasswordHasher } from "./auth/password-hasher";
+import { Argon2PasswordHasher, type PasswordHasher } from "./users/password-hasher";
 import { DatabaseRevocationStore } from "./auth/database-revocation-store";
 import { RedisRevocationFanout, revocationChannel } from "./auth/redis-revocation-fanout";
 import { SessionService } from "./auth/session.service";
@@ -107,7 +107,7 @@ export function createServices(
     },
     clock,
   );
-  const auth = new AuthService(users, sessions, tokens, hasher, clock, audit);
+  const auth = new AuthService(users, sessions, tokens, clock, audit);
   const tasks = new TaskService(dataSource.getRepository(Task), clock);
   const services: Services = { users, sessions, tokens, auth, tasks };
   return { services, keys, hasher, revocations, fanout, audit, clock };

@@ -12,7 +12,7 @@ import {
   type SelectionSetNode,
 } from "graphql";
 import { parseRefreshToken } from "../auth/refresh-token";
-import { canonicalEmail } from "../users/user-rules";
+import { canonicalEmail } from "../core/email";
 
 /** The operations that check a password or a refresh token. */
 export type LimitedOperation = "login" | "register" | "refresh" | "changePassword";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { RequestOrigin } from "../core/request-origin";
 import type { Logger } from "../logger";
 import type { Role } from "../core/role";
-import { canonicalEmail } from "../users/user-rules";
+import { canonicalEmail } from "../core/email";
 
 export type AuditEvent =
   | "register.succeeded"

@@ -3,8 +3,7 @@ import type { RequestOrigin } from "../core/request-origin";
 import { type Clock } from "../core/clock";
 import type { Principal } from "../core/principal";
 import { BadUserInputError, ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
-import type { PasswordHasher } from "./password-hasher";
-import { assertAcceptablePassword, PASSWORD_MAX_LENGTH } from "../users/user-rules";
+import { assertAcceptablePassword, PASSWORD_INPUT_MAX_UNITS } from "../users/user-rules";
 import type { User } from "../users/user.entity";
 import type { NewUser, UserService } from "../users/user.service";
 import type { Session } from "./session.entity";
@@ -28,7 +27,6 @@ export class AuthService {
     private readonly users: UserService,
     private readonly sessions: SessionService,
     private readonly tokens: TokenService,
-    private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
   ) {}
@@ -47,7 +45,7 @@ export class AuthService {
         emailFingerprint: emailFingerprint(email),
         reason,
       });
-    if (password.length > PASSWORD_MAX_LENGTH * 4) {
+    if (password.length > PASSWORD_INPUT_MAX_UNITS) {
       failed("password-too-long");
       throw new BadUserInputError("The password is too long.", "password");
     }
@@ -134,10 +132,7 @@ export class AuthService {
     const user = await this.users.findById(principal.userId);
     if (!user) throw new UnauthenticatedError();
     const who = { userId: user.id, sessionId: principal.sessionId };
-    if (
-      currentPassword.length > PASSWORD_MAX_LENGTH * 4 ||
-      !(await this.hasher.verify(user.passwordHash, currentPassword))
-    ) {
+    if (!(await this.users.checkPassword(user, currentPassword))) {
       this.audit.record("password.change_failed", meta, {
         ...who,
         reason: "wrong-current-password",

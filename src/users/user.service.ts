@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type EntityManager, In, type Repository } from "typeorm";
 import type { AuditLog } from "../audit/audit-log";
 import type { RequestOrigin } from "../core/request-origin";
-import type { PasswordHasher } from "../auth/password-hasher";
+import type { PasswordHasher } from "./password-hasher";
 import type { Principal } from "../core/principal";
 import type { Clock } from "../core/clock";
 import { isUniqueViolation } from "../db/db-errors";
@@ -10,11 +10,13 @@ import { BadUserInputError, NotFoundError } from "../errors/app-errors";
 import { parseId } from "../core/ids";
 import { normalizeRoles, Role } from "../core/role";
 import type { User } from "./user.entity";
+import { canonicalEmail } from "../core/email";
 import {
   assertAcceptablePassword,
-  canonicalEmail,
+  EMAIL_MAX_LENGTH,
   normalizeDisplayName,
   normalizeEmail,
+  PASSWORD_INPUT_MAX_UNITS,
 } from "./user-rules";
 
 export interface NewUser {
@@ -72,9 +74,17 @@ export class UserService {
   async authenticate(email: string, password: string): Promise<User | null> {
     const normalized = canonicalEmail(email);
     const user =
-      normalized.length <= 254 ? await this.users.findOneBy({ email: normalized }) : null;
+      normalized.length <= EMAIL_MAX_LENGTH
+        ? await this.users.findOneBy({ email: normalized })
+        : null;
     const valid = await this.hasher.verify(user?.passwordHash ?? null, password);
     return valid ? user : null;
+  }
+
+  /** Whether the password is the user's; input no acceptable password could be is never hashed. */
+  async checkPassword(user: User, password: string): Promise<boolean> {
+    if (password.length > PASSWORD_INPUT_MAX_UNITS) return false;
+    return this.hasher.verify(user.passwordHash, password);
   }
 
   findById(id: string): Promise<User | null> {
@@ -97,28 +107,13 @@ export class UserService {
     meta: RequestOrigin,
   ): Promise<User> {
     const id = parseId(userId, "userId");
+    const wanted = wantedRoles(roles);
     let oldRoles: readonly Role[] = [];
-    const wanted = normalizeRoles(roles);
-    if (wanted.length === 0)
-      throw new BadUserInputError("A user needs at least one role.", "roles");
     const updated = await this.users.manager.transaction(async (manager) => {
-      const repository = manager.getRepository<User>(this.users.target);
-      const user = await repository.findOneBy({ id });
+      const user = await manager.getRepository<User>(this.users.target).findOneBy({ id });
       if (!user) throw new NotFoundError("No such user.");
-      if (user.roles.includes(Role.ADMIN) && !wanted.includes(Role.ADMIN)) {
-        const admins = await repository
-          .createQueryBuilder("user")
-          .where("user.roles LIKE :pattern", { pattern: "%ADMIN%" })
-          .getCount();
-        if (admins <= 1) {
-          throw new BadUserInputError("The last ADMIN cannot lose the ADMIN role.", "roles");
-        }
-      }
       oldRoles = user.roles;
-      user.roles = wanted;
-      user.updatedAt = this.clock.now();
-      await repository.save(user);
-      await this.roleChanges.writeRoles(manager, user.id, wanted);
+      await this.replaceRoles(manager, user, wanted);
       return user;
     });
     this.roleChanges.applyLocally({ roles: { userId: updated.id, roles: updated.roles } });
@@ -159,17 +154,12 @@ export class UserService {
     }
     const oldRoles = existing.roles;
     assertAcceptablePassword(input.password);
-    const roles = normalizeRoles(input.roles);
-    if (roles.length === 0) throw new BadUserInputError("A user needs at least one role.", "roles");
-    existing.roles = roles;
+    const roles = wantedRoles(input.roles);
     existing.passwordHash = await this.hasher.hash(input.password);
     if (input.displayName !== undefined)
       existing.displayName = normalizeDisplayName(input.displayName);
-    existing.updatedAt = this.clock.now();
-    await this.users.manager.transaction(async (manager) => {
-      await manager.getRepository<User>(this.users.target).save(existing);
-      await this.roleChanges.writeRoles(manager, existing.id, roles);
-    });
+    await this.users.manager.transaction((manager) => this.replaceRoles(manager, existing, roles));
+    this.roleChanges.applyLocally({ roles: { userId: existing.id, roles } });
     this.audit.record("user.set_from_cli", meta, {
       userId: existing.id,
       created: false,
@@ -178,4 +168,35 @@ export class UserService {
     });
     return { user: existing, created: false };
   }
+
+  /**
+   * Saves the user with new roles and logs them for the revocation view, in the caller's
+   * transaction; the last ADMIN keeps the role, however the change was asked for.
+   */
+  private async replaceRoles(
+    manager: EntityManager,
+    user: User,
+    roles: readonly Role[],
+  ): Promise<void> {
+    const repository = manager.getRepository<User>(this.users.target);
+    if (user.roles.includes(Role.ADMIN) && !roles.includes(Role.ADMIN)) {
+      const admins = await repository
+        .createQueryBuilder("user")
+        .where("user.roles LIKE :pattern", { pattern: "%ADMIN%" })
+        .getCount();
+      if (admins <= 1) {
+        throw new BadUserInputError("The last ADMIN cannot lose the ADMIN role.", "roles");
+      }
+    }
+    user.roles = [...roles];
+    user.updatedAt = this.clock.now();
+    await repository.save(user);
+    await this.roleChanges.writeRoles(manager, user.id, roles);
+  }
+}
+
+function wantedRoles(roles: readonly Role[]): Role[] {
+  const wanted = normalizeRoles(roles);
+  if (wanted.length === 0) throw new BadUserInputError("A user needs at least one role.", "roles");
+  return wanted;
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import pino from "pino";
 import type { RateLimiter } from "../../src/abuse/rate-limiter";
-import { Argon2PasswordHasher } from "../../src/auth/password-hasher";
+import { Argon2PasswordHasher } from "../../src/users/password-hasher";
 import { databaseKinds } from "../support/databases";
 import { LOGIN, REFRESH, REGISTER } from "../support/documents";
 import { DEFAULT_PASSWORD, registerUser, uniqueEmail } from "../support/factories";

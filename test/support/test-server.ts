@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createApp, type App, type RunningApp } from "../../src/app";
 import type { RateLimiter } from "../../src/abuse/rate-limiter";
-import type { PasswordHasher } from "../../src/auth/password-hasher";
+import type { PasswordHasher } from "../../src/users/password-hasher";
 import type { Clock } from "../../src/core/clock";
 import { loadConfig } from "../../src/config/config";
 import type { Logger } from "../../src/logger";

@@ -1,4 +1,4 @@
-import { Argon2PasswordHasher, OWASP_ARGON2ID } from "../../../src/auth/password-hasher";
+import { Argon2PasswordHasher, OWASP_ARGON2ID } from "../../../src/users/password-hasher";
 
 /** Cheap parameters so the suite stays fast; production uses OWASP_ARGON2ID. */
 const hasher = new Argon2PasswordHasher({ ...OWASP_ARGON2ID, memoryCost: 1024, timeCost: 1 });
