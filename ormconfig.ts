@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { config as loadDotEnv } from "dotenv";
 import { databaseFromEnvironment } from "./src/config/config";
-import { createDataSource } from "./src/db/data-source";
+import { createAppDataSource } from "./src/app/data-source";
 
 /**
  * The DataSource for the TypeORM CLI (`npm run migration:run`, `migration:revert`, or
@@ -10,4 +10,4 @@ import { createDataSource } from "./src/db/data-source";
  */
 loadDotEnv({ quiet: true });
 
-export default createDataSource(databaseFromEnvironment());
+export default createAppDataSource(databaseFromEnvironment());

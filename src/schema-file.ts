@@ -1,5 +1,5 @@
 import { printSchema } from "graphql";
-import { buildAppSchema } from "./schema";
+import { buildAppSchema } from "./app/schema";
 
 const HEADER =
   "# Generated from the code by `npm run schema:print`; a test fails when it is stale.\n\n";

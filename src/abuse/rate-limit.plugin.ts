@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError } from "graphql";
-import type { RequestContext } from "../context";
+import type { RequestContext } from "../context/context.type";
 import type { AttemptLimits } from "./attempt-limits";
 import { collectAttempts } from "./limited-attempts";
 

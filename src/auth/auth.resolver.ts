@@ -1,8 +1,8 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from "type-graphql";
-import type { RequestContext } from "../context";
+import type { RequestContext } from "../context/context.type";
 import type { AuthResult, AuthService } from "./auth.service";
 import { AuthPayload, LoginInput, RegisterInput } from "./auth.types";
-import { CurrentPrincipal } from "./current-principal.decorator";
+import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
 
 /** Hands the tokens to the client: in the payload, and the refresh token as its cookie too. */

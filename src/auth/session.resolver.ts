@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
-import type { RequestContext } from "../context";
+import type { RequestContext } from "../context/context.type";
 import { Role } from "../core/role";
-import { CurrentPrincipal } from "./current-principal.decorator";
+import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
 import type { SessionService } from "./session.service";
 import { SessionView } from "./session.types";

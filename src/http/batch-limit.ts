@@ -1,4 +1,6 @@
 import type { RequestHandler } from "express";
+import { ErrorCode } from "../errors/error-code";
+import { httpErrorBody } from "../errors/http-error-body";
 
 /**
  * Refuses a batched request (a JSON array of operations) longer than the limit before Apollo
@@ -8,14 +10,14 @@ export function batchLimit(maxOperations: number): RequestHandler {
   return (req, res, next) => {
     const body: unknown = req.body;
     if (Array.isArray(body) && body.length > maxOperations) {
-      res.status(400).json({
-        errors: [
-          {
-            message: `A batch may hold at most ${maxOperations} operations.`,
-            extensions: { code: "BATCH_TOO_LARGE" },
-          },
-        ],
-      });
+      res
+        .status(400)
+        .json(
+          httpErrorBody(
+            ErrorCode.BatchTooLarge,
+            `A batch may hold at most ${maxOperations} operations.`,
+          ),
+        );
       return;
     }
     next();

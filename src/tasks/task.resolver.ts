@@ -9,9 +9,10 @@ import {
   Resolver,
   Root,
 } from "type-graphql";
-import { CurrentPrincipal } from "../auth/current-principal.decorator";
+import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
-import type { RequestContext } from "../context";
+import type { RequestContext } from "../context/context.type";
+import type { LoaderKind } from "../context/request-loaders";
 import { Role } from "../core/role";
 import { User } from "../users/user.entity";
 import { Task } from "./task.entity";
@@ -21,7 +22,10 @@ import type { TaskService } from "./task.service";
 @Authorized()
 @Resolver(() => Task)
 export class TaskResolver {
-  constructor(private readonly taskService: TaskService) {}
+  constructor(
+    private readonly taskService: TaskService,
+    private readonly userById: LoaderKind<string, User | null>,
+  ) {}
 
   @Query(() => [Task], { description: "The caller's own tasks." })
   tasks(@CurrentPrincipal() principal: Principal): Promise<Task[]> {
@@ -69,7 +73,7 @@ export class TaskResolver {
 
   @FieldResolver(() => User)
   async owner(@Root() task: Task, @Ctx() context: RequestContext): Promise<User> {
-    const owner = await context.loaders.userById.load(task.ownerId);
+    const owner = await context.loaders.get(this.userById).load(task.ownerId);
     // Tasks are deleted with their owner (ON DELETE CASCADE), so this cannot happen in a sound database.
     if (!owner) throw new Error(`Task ${task.id} has no owner`);
     return owner;

@@ -1,20 +1,8 @@
-import {
-  Arg,
-  Authorized,
-  Ctx,
-  FieldResolver,
-  ID,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-} from "type-graphql";
-import { CurrentPrincipal } from "../auth/current-principal.decorator";
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
+import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
-import type { RequestContext } from "../context";
-import { ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
-import { Task } from "../tasks/task.entity";
-import { taskPolicy } from "../tasks/task.policy";
+import type { RequestContext } from "../context/context.type";
+import { UnauthenticatedError } from "../errors/app-errors";
 import { Role } from "../core/role";
 import { User } from "./user.entity";
 import type { UserService } from "./user.service";
@@ -46,15 +34,5 @@ export class UserResolver {
     @Ctx() context: RequestContext,
   ): Promise<User> {
     return this.userService.setRoles(principal, userId, roles, context.origin);
-  }
-
-  @FieldResolver(() => [Task])
-  tasks(
-    @Root() user: User,
-    @CurrentPrincipal() principal: Principal,
-    @Ctx() context: RequestContext,
-  ): Promise<Task[]> {
-    if (!taskPolicy.canListTasksOf(principal, user.id)) throw new ForbiddenError();
-    return context.loaders.tasksByOwner.load(user.id);
   }
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
 import type { DataSource } from "typeorm";
 import { databaseFromEnvironment } from "../../src/config/config";
-import { createDataSource } from "../../src/db/data-source";
+import { createAppDataSource } from "../../src/app/data-source";
 import { migrate } from "../../src/db/migrate";
 
 export interface TestDatabase {
@@ -80,7 +80,7 @@ export async function openMigratedDataSource(
   kind: DatabaseKind,
 ): Promise<{ dataSource: DataSource; close(): Promise<void> }> {
   const database = await kind.create();
-  const dataSource = createDataSource(databaseFromEnvironment({ DATABASE_URL: database.url }));
+  const dataSource = createAppDataSource(databaseFromEnvironment({ DATABASE_URL: database.url }));
   await dataSource.initialize();
   await migrate(dataSource);
   return {

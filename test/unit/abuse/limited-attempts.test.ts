@@ -7,7 +7,7 @@ import {
   validate,
 } from "graphql";
 import { type AttemptSource, collectAttempts } from "../../../src/abuse/limited-attempts";
-import { buildAppSchema } from "../../../src/schema";
+import { buildAppSchema } from "../../../src/app/schema";
 
 const SESSION = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 const OTHER_SESSION = "0f8fad5b-d9cb-469f-a165-70867728950e";

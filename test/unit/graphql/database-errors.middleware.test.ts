@@ -1,7 +1,7 @@
 import type { ResolverData } from "type-graphql";
 import { QueryFailedError } from "typeorm";
 import { ServiceUnavailableError } from "../../../src/errors/app-errors";
-import { databaseErrorsMiddleware } from "../../../src/errors/database-errors.middleware";
+import { databaseErrorsMiddleware } from "../../../src/graphql/database-errors.middleware";
 
 const action = {} as ResolverData;
 

@@ -1,5 +1,5 @@
 import { createParameterDecorator } from "type-graphql";
-import type { RequestContext } from "../context";
+import type { RequestContext } from "../context/context.type";
 import { UnauthenticatedError } from "../errors/app-errors";
 
 /** The verified caller of a guarded resolver; refuses rather than hands out null. */

@@ -1,5 +1,5 @@
 import type { AuthCheckerFn } from "type-graphql";
-import type { RequestContext } from "../context";
+import type { RequestContext } from "../context/context.type";
 import { ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
 import type { Role } from "../core/role";
 

@@ -1,12 +1,12 @@
-import { KeyRing } from "../../src/auth/key-ring";
-import type { Principal } from "../../src/core/principal";
-import { TokenService } from "../../src/auth/token.service";
-import type { RevocationStore } from "../../src/auth/revocation-store";
-import { authenticate } from "../../src/context";
-import { ServiceUnavailableError } from "../../src/errors/app-errors";
-import { InvalidTokenError } from "../../src/errors/app-errors";
-import { Role } from "../../src/core/role";
-import { frozenClock } from "../support/frozen-clock";
+import { KeyRing } from "../../../src/auth/key-ring";
+import type { Principal } from "../../../src/core/principal";
+import { TokenService } from "../../../src/auth/token.service";
+import type { RevocationStore } from "../../../src/auth/revocation-store";
+import { BearerAuthentication } from "../../../src/auth/bearer-authentication";
+import { ServiceUnavailableError } from "../../../src/errors/app-errors";
+import { InvalidTokenError } from "../../../src/errors/app-errors";
+import { Role } from "../../../src/core/role";
+import { frozenClock } from "../../support/frozen-clock";
 
 const USER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const SESSION_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
@@ -27,6 +27,15 @@ const { token, tokenId } = tokens.issueAccessToken(
   { userId: USER_ID, roles: [Role.USER] },
   SESSION_ID,
 );
+
+/** The header-to-principal step as the context factory calls it. */
+function authenticate(
+  headers: { authorization?: string; cookie?: string },
+  tokenService: TokenService,
+  revocations: RevocationStore,
+): Principal | null {
+  return new BearerAuthentication(tokenService, revocations).authenticate(headers.authorization);
+}
 
 /** A revocation view in which nothing is revoked, or the given sessions are. */
 function revocationsOf(revokedSessions: string[] = []): RevocationStore {

@@ -1,23 +1,26 @@
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
-import type { ApolloServerPlugin } from "@apollo/server";
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
-import express, { type ErrorRequestHandler, type Express } from "express";
+import express, { type ErrorRequestHandler, type Express, type Request } from "express";
 import type { GraphQLSchema } from "graphql";
-import type { KeyRing } from "./auth/key-ring";
-import type { GraphQLLimits, TrustProxy } from "./config/config";
-import type { RequestContext } from "./context";
-import { createFormatError } from "./errors/format-error";
-import { limitRules, parseOptions } from "./graphql/limits";
-import { batchLimit } from "./http/batch-limit";
-import { corsPolicy } from "./http/cors";
-import { requestLogging } from "./http/request-logging";
-import { securityHeaders } from "./http/security-headers";
-import type { Logger } from "./logger";
-import { playgroundRouter } from "./playground/playground";
+import type { KeyRing } from "../auth/key-ring";
+import type { GraphQLLimits, TrustProxy } from "../config/config";
+import type { IncomingRequest } from "../context/context.factory";
+import type { RequestContext } from "../context/context.type";
+import { ErrorCode } from "../errors/error-code";
+import { createFormatError } from "../errors/format-error";
+import { httpErrorBody, unexpectedErrorBody } from "../errors/http-error-body";
+import { limitRules, parseOptions } from "../graphql/limits";
+import type { Logger } from "../logger";
+import { playgroundRouter } from "../playground/playground";
+import { batchLimit } from "./batch-limit";
+import { corsPolicy } from "./cors";
+import { requestIdOf, requestLogging } from "./request-logging";
+import { probeRoutes } from "./routes";
+import { securityHeaders } from "./security-headers";
 
 export interface HttpAppOptions {
   readonly schema: GraphQLSchema;
@@ -33,15 +36,19 @@ export interface HttpAppOptions {
   readonly corsOrigins: readonly string[];
   readonly hsts: boolean;
   readonly isReady: () => Promise<boolean>;
-  readonly createContext: (req: express.Request, res: express.Response) => Promise<RequestContext>;
+  readonly createContext: (request: IncomingRequest) => Promise<RequestContext>;
 }
 
 export const GRAPHQL_PATH = "/graphql";
 
-/** Builds the Apollo server and the HTTP app around it; listening is the caller's business. */
-export async function createHttpApp(
-  options: HttpAppOptions,
-): Promise<{ app: Express; apollo: ApolloServer<RequestContext> }> {
+/**
+ * The Apollo server, started, and the HTTP app around it; listening is HttpServer's business,
+ * and `apollo.stop()` the caller's once the listener is closed.
+ */
+export async function createHttpApp(options: HttpAppOptions): Promise<{
+  app: Express;
+  apollo: ApolloServer<RequestContext>;
+}> {
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
     introspection: options.introspection,
@@ -50,8 +57,8 @@ export async function createHttpApp(
     allowBatchedHttpRequests: true,
     parseOptions: parseOptions(options.limits),
     validationRules: limitRules(options.limits),
-    // main.ts owns shutdown (drain HTTP, stop Apollo, close the database); Apollo's own signal
-    // handlers would race it and leave apollo.stop() waiting forever.
+    // The composition root owns shutdown (drain HTTP, stop Apollo, close the database); Apollo's
+    // own signal handlers would race it and leave apollo.stop() waiting forever.
     stopOnTerminationSignals: false,
     formatError: createFormatError(options.logger, { suggestions: options.suggestions }),
     plugins: [
@@ -77,17 +84,7 @@ export async function createHttpApp(
   const cors = corsPolicy(options.corsOrigins);
   if (cors) app.use(cors);
 
-  app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
-  });
-  app.get("/readyz", async (_req, res) => {
-    const ready = await options.isReady().catch(() => false);
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
-  });
-  app.get("/.well-known/jwks.json", (_req, res) => {
-    res.set("Cache-Control", "public, max-age=300").json(options.keys.jwks());
-  });
-
+  app.use(probeRoutes({ keys: options.keys, isReady: options.isReady }));
   if (options.playground) app.use(playgroundRouter(GRAPHQL_PATH));
 
   app.use(
@@ -99,16 +96,27 @@ export async function createHttpApp(
     },
     express.json({ limit: options.limits.maxBodyBytes }),
     batchLimit(options.limits.maxBatch),
-    expressMiddleware(apollo, { context: ({ req, res }) => options.createContext(req, res) }),
+    expressMiddleware(apollo, {
+      context: ({ req, res }) => options.createContext(incomingRequest(req, res)),
+    }),
   );
 
   app.use((_req, res) => {
-    res
-      .status(404)
-      .json({ errors: [{ message: "Not found.", extensions: { code: "NOT_FOUND" } }] });
+    res.status(404).json(httpErrorBody(ErrorCode.NotFound, "Not found."));
   });
   app.use(jsonErrorHandler());
   return { app, apollo };
+}
+
+/** What the context factory needs of an express request. */
+function incomingRequest(req: Request, res: express.Response): IncomingRequest {
+  return {
+    headers: req.headers,
+    requestId: requestIdOf(req),
+    // Behind a proxy, the proxy's address unless TRUST_PROXY names it (express "trust proxy").
+    clientAddress: req.ip ?? req.socket.remoteAddress ?? null,
+    response: res,
+  };
 }
 
 /** Body-parser and other HTTP-level failures as JSON, never an HTML page with a stack trace. */
@@ -116,22 +124,16 @@ function jsonErrorHandler(): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const status = (error as { status?: unknown }).status;
     if (typeof status === "number" && status >= 400 && status < 500) {
-      const tooLarge = status === 413;
-      res.status(status).json({
-        errors: [
-          {
-            message: tooLarge
-              ? "The request body is too large."
-              : "The request body is not valid JSON.",
-            extensions: { code: tooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST" },
-          },
-        ],
-      });
+      res
+        .status(status)
+        .json(
+          status === 413
+            ? httpErrorBody(ErrorCode.PayloadTooLarge, "The request body is too large.")
+            : httpErrorBody(ErrorCode.BadRequest, "The request body is not valid JSON."),
+        );
       return;
     }
     req.log.error({ err: error }, "unhandled HTTP error");
-    res.status(500).json({
-      errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }],
-    });
+    res.status(500).json(unexpectedErrorBody());
   };
 }

@@ -1,11 +1,11 @@
 import type { GraphQLResolveInfo } from "graphql";
 import type { ResolverData } from "type-graphql";
-import { RequestRefusal } from "../../../src/abuse/request-refusal";
-import { authChecker } from "../../../src/auth/auth.checker";
+import { RequestRefusal } from "../../../src/context/request-refusal";
+import { authChecker } from "../../../src/authorization/auth.checker";
 import type { Principal } from "../../../src/core/principal";
-import type { RefreshCookie, RequestContext } from "../../../src/context";
+import type { RefreshCookieJar, RequestContext } from "../../../src/context/context.type";
+import { RequestLoaders } from "../../../src/context/request-loaders";
 import { ForbiddenError, UnauthenticatedError } from "../../../src/errors/app-errors";
-import type { Loaders } from "../../../src/loaders";
 import { Role } from "../../../src/core/role";
 
 const principal = (roles: Role[]): Principal => ({
@@ -23,8 +23,8 @@ const resolverData = (who: Principal | null): ResolverData<RequestContext> => ({
   context: {
     principal: who,
     origin: { requestId: "test", clientAddress: "127.0.0.1", userAgent: null },
-    loaders: {} as Loaders,
-    refreshCookie: {} as RefreshCookie,
+    loaders: new RequestLoaders(),
+    refreshCookie: {} as RefreshCookieJar,
     refusal: new RequestRefusal(),
   },
   info: {} as GraphQLResolveInfo,

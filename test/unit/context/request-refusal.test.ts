@@ -1,5 +1,5 @@
 import { HeaderMap } from "@apollo/server";
-import { RequestRefusal } from "../../../src/abuse/request-refusal";
+import { RequestRefusal } from "../../../src/context/request-refusal";
 import {
   BadUserInputError,
   InvalidTokenError,
@@ -49,7 +49,7 @@ describe("RequestRefusal", () => {
 
   it("copies the refusal's headers", () => {
     const refusal = new RequestRefusal();
-    refusal.record(new InvalidTokenError());
+    refusal.record(new InvalidTokenError("signature"));
     const shared = head(200);
     refusal.applyTo(shared);
     expect(shared.status).toBe(401);

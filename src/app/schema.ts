@@ -1,18 +1,25 @@
 import { DateTimeResolver } from "graphql-scalars";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type ContainerType, registerEnumType } from "type-graphql";
-import { Role } from "./core/role";
-import { authChecker } from "./auth/auth.checker";
-import { AuthResolver } from "./auth/auth.resolver";
-import { databaseErrorsMiddleware } from "./errors/database-errors.middleware";
-import { SessionResolver } from "./auth/session.resolver";
-import { TaskResolver } from "./tasks/task.resolver";
-import { UserResolver } from "./users/user.resolver";
+import { Role } from "../core/role";
+import { authChecker } from "../authorization/auth.checker";
+import { AuthResolver } from "../auth/auth.resolver";
+import { databaseErrorsMiddleware } from "../graphql/database-errors.middleware";
+import { SessionResolver } from "../auth/session.resolver";
+import { TaskResolver } from "../tasks/task.resolver";
+import { UserTasksResolver } from "../tasks/user-tasks.resolver";
+import { UserResolver } from "../users/user.resolver";
 
 // Role stays a plain enum for the services and the CLI; only the schema needs to know its name.
 registerEnumType(Role, { name: "Role" });
 
-export const resolvers = [AuthResolver, UserResolver, TaskResolver, SessionResolver] as const;
+export const resolvers = [
+  AuthResolver,
+  UserResolver,
+  TaskResolver,
+  UserTasksResolver,
+  SessionResolver,
+] as const;
 
 /** Resolver instances come from the composition root; building the schema alone needs none. */
 const noContainer: ContainerType = {

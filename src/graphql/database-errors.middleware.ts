@@ -1,6 +1,6 @@
 import type { MiddlewareFn } from "type-graphql";
 import { isDatabaseUnavailable } from "../db/db-errors";
-import { ServiceUnavailableError } from "./app-errors";
+import { ServiceUnavailableError } from "../errors/app-errors";
 
 /**
  * Turns "the database cannot be reached" into SERVICE_UNAVAILABLE (HTTP 503) while the error

@@ -1,0 +1,204 @@
+import type { DataSource } from "typeorm";
+import { AuthResolver } from "../auth/auth.resolver";
+import { BearerAuthentication } from "../auth/bearer-authentication";
+import { RefreshCookie } from "../auth/refresh-cookie";
+import { SessionResolver } from "../auth/session.resolver";
+import { AttemptLimits } from "../abuse/attempt-limits";
+import { DatabaseRateLimiter } from "../abuse/database-rate-limiter";
+import { auditRateLimited } from "../abuse/rate-limit-audit";
+import { rateLimitPlugin } from "../abuse/rate-limit.plugin";
+import type { RateLimiter } from "../abuse/rate-limiter";
+import { RedisRateLimiter } from "../abuse/redis-rate-limiter";
+import type { AppConfig } from "../config/config";
+import { contextFactory } from "../context/context.factory";
+import type { Clock } from "../core/clock";
+import { migrate } from "../db/migrate";
+import { createHttpApp, GRAPHQL_PATH } from "../http/http-app";
+import { HttpServer } from "../http/http-server";
+import { createLogger, type Logger } from "../logger";
+import { tasksByOwnerLoader } from "../tasks/task.loaders";
+import { TaskResolver } from "../tasks/task.resolver";
+import { UserTasksResolver } from "../tasks/user-tasks.resolver";
+import { Argon2PasswordHasher, type PasswordHasher } from "../users/password-hasher";
+import { userByIdLoader } from "../users/user.loaders";
+import { UserResolver } from "../users/user.resolver";
+import { ResolverContainer } from "./container";
+import { createAppDataSource } from "./data-source";
+import { Lifecycle, periodic, startable } from "./lifecycle";
+import { buildAppSchema } from "./schema";
+import { createServices, type Services } from "./services";
+
+/** Expired revocations, sessions and counters are deleted this often, by any instance. */
+const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+/** How often the counts of refused bearer tokens are logged, when there were any. */
+const REFUSAL_REPORT_INTERVAL_MS = 60 * 1000;
+
+export interface AppOverrides {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly hasher?: PasswordHasher;
+  readonly dataSource?: DataSource;
+  readonly rateLimiter?: RateLimiter;
+}
+
+export interface RunningApp {
+  /** `http://host:port`, with the port the server was given (PORT=0: a free one). */
+  readonly url: string;
+}
+
+export interface App {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly dataSource: DataSource;
+  readonly services: Services;
+  /**
+   * Starts every part in order: the database (migrated), the revocation view, the fan-out, the
+   * rate-limit counters, the password hasher, the purge timer, Apollo, then the HTTP listener.
+   */
+  start(): Promise<RunningApp>;
+  /** Stops them in reverse: HTTP drains in-flight requests first, the database closes last. */
+  stop(): Promise<void>;
+  /** One round of deleting expired rows (the purge timer runs it every ten minutes). */
+  purge(): Promise<void>;
+}
+
+/** The composition root: config -> data source -> services -> schema -> HTTP app. */
+export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<App> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const lifecycle = new Lifecycle(logger);
+  const dataSource = overrides.dataSource ?? createAppDataSource(config.database);
+  lifecycle.add(
+    "database",
+    startable({
+      start: async () => {
+        if (!dataSource.isInitialized) await dataSource.initialize();
+        await migrate(dataSource);
+      },
+      stop: async () => {
+        if (dataSource.isInitialized) await dataSource.destroy();
+      },
+    }),
+  );
+  const services = createServices(config, dataSource, lifecycle, {
+    logger,
+    clock: overrides.clock,
+    hasher: overrides.hasher,
+    role: "server",
+  });
+  const { clock, audit } = services;
+
+  const rateLimiter =
+    overrides.rateLimiter ?? createRateLimitStore(config, dataSource, services.clock, logger);
+  lifecycle.add("rate-limit counters", rateLimiter);
+  const attemptLimits = new AttemptLimits(
+    rateLimiter,
+    config.rateLimits,
+    auditRateLimited(audit),
+    logger,
+    clock,
+  );
+  const { hasher } = services;
+  if (hasher instanceof Argon2PasswordHasher) {
+    lifecycle.add("password hasher", startable({ start: () => hasher.warmUp() }));
+  }
+
+  async function purge(): Promise<void> {
+    const revocationRows = await services.revocations.purgeExpired();
+    // A day past expiry, so `sessions` never forgets a session a client may still present.
+    const sessionRows = await services.sessions.purgeExpired(24 * 3600);
+    const rateLimitRows = await rateLimiter.purgeExpired();
+    if (revocationRows + sessionRows + rateLimitRows > 0) {
+      logger.info({ revocationRows, sessionRows, rateLimitRows }, "purged");
+    }
+  }
+  lifecycle.add(
+    "purge timer",
+    periodic(PURGE_INTERVAL_MS, purge, (error) => logger.warn({ err: error }, "purge failed")),
+  );
+
+  const bearer = new BearerAuthentication(services.tokens, services.revocations, logger);
+  let reported = {};
+  lifecycle.add(
+    "token refusal report",
+    periodic(
+      REFUSAL_REPORT_INTERVAL_MS,
+      () => {
+        const counts = bearer.refusals.snapshot();
+        if (JSON.stringify(counts) !== JSON.stringify(reported)) {
+          logger.info({ tokenRefusals: counts }, "bearer tokens refused since start, by check");
+          reported = counts;
+        }
+        return Promise.resolve();
+      },
+      () => undefined,
+    ),
+  );
+
+  const userById = userByIdLoader(services.users);
+  const container = new ResolverContainer()
+    .register(AuthResolver, new AuthResolver(services.auth))
+    .register(UserResolver, new UserResolver(services.users))
+    .register(TaskResolver, new TaskResolver(services.tasks, userById))
+    .register(UserTasksResolver, new UserTasksResolver(tasksByOwnerLoader(services.tasks)))
+    .register(SessionResolver, new SessionResolver(services.sessions));
+  const schema = await buildAppSchema(container);
+
+  const cookieOptions = { secure: config.env === "production", path: GRAPHQL_PATH };
+  const { app, apollo } = await createHttpApp({
+    schema,
+    keys: services.keys,
+    logger,
+    introspection: config.introspection,
+    playground: config.playground,
+    trustProxy: config.trustProxy,
+    plugins: [rateLimitPlugin(attemptLimits)],
+    suggestions: config.suggestions,
+    limits: config.graphqlLimits,
+    corsOrigins: config.corsOrigins,
+    hsts: config.hsts,
+    createContext: contextFactory({
+      authenticate: (authorization) => bearer.authenticate(authorization),
+      refreshCookie: (header, response) => new RefreshCookie(header, response, cookieOptions),
+    }),
+    isReady: async () => {
+      if (!dataSource.isInitialized) return false;
+      await dataSource.query("SELECT 1");
+      return !(await dataSource.showMigrations());
+    },
+  });
+  lifecycle.add("graphql", startable({ stop: () => apollo.stop() }));
+  const http = new HttpServer(app, config.port, config.host);
+  lifecycle.add("http", http);
+
+  return {
+    config,
+    logger,
+    dataSource,
+    services,
+    start: async () => {
+      await lifecycle.start();
+      return { url: http.url };
+    },
+    stop: () => lifecycle.stop(),
+    purge,
+  };
+}
+
+/** Counters live where every instance sees them: Redis when configured, else the database. */
+function createRateLimitStore(
+  config: AppConfig,
+  dataSource: DataSource,
+  clock: Clock,
+  logger: Logger,
+): RateLimiter {
+  const windowMs = config.rateLimits.windowSeconds * 1000;
+  return config.redisUrl
+    ? new RedisRateLimiter({
+        url: config.redisUrl,
+        keyPrefix: `${config.jwt.issuer}:rate-limit:`,
+        windowMs,
+        clock,
+        logger,
+      })
+    : new DatabaseRateLimiter(dataSource, windowMs, clock);
+}
