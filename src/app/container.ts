@@ -1,4 +1,5 @@
 import type { ContainerType } from "type-graphql";
+import { InternalError } from "../errors/app-errors";
 
 type Constructor<T> = abstract new (...args: never[]) => T;
 
@@ -14,7 +15,7 @@ export class ResolverContainer implements ContainerType {
   get(type: { name?: string }): unknown {
     const instance = this.instances.get(type);
     if (instance === undefined)
-      throw new Error(`Nothing registered for ${type.name ?? "a resolver"}`);
+      throw new InternalError(`Nothing registered for ${type.name ?? "a resolver"}`);
     return instance;
   }
 }

@@ -4,6 +4,7 @@ import { buildSchema, type ContainerType, registerEnumType } from "type-graphql"
 import { Role } from "../core/role";
 import { authChecker } from "../authorization/auth.checker";
 import { AuthResolver } from "../auth/auth.resolver";
+import { InternalError } from "../errors/app-errors";
 import { databaseErrorsMiddleware } from "../graphql/database-errors.middleware";
 import { SessionResolver } from "../auth/session.resolver";
 import { TaskResolver } from "../tasks/task.resolver";
@@ -24,7 +25,7 @@ export const resolvers = [
 /** Resolver instances come from the composition root; building the schema alone needs none. */
 const noContainer: ContainerType = {
   get: (type: { name?: string }) => {
-    throw new Error(`No container: cannot create ${type.name ?? "a resolver"}`);
+    throw new InternalError(`No container: cannot create ${type.name ?? "a resolver"}`);
   },
 };
 

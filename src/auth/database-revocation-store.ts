@@ -1,5 +1,5 @@
 import { type DataSource, type EntityManager, LessThan } from "typeorm";
-import type { Clock } from "../core/clock";
+import { type Clock, type MonotonicClock, systemMonotonic } from "../core/clock";
 import { ServiceUnavailableError } from "../errors/app-errors";
 import type { Logger } from "../logger";
 import type { Role } from "../core/role";
@@ -58,7 +58,7 @@ export class DatabaseRevocationStore implements RevocationStore {
     private readonly settings: RevocationSettings,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly monotonicNow: () => number = () => performance.now(),
+    private readonly monotonicNow: MonotonicClock = systemMonotonic,
   ) {}
 
   async start(): Promise<void> {

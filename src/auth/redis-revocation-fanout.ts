@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import Redis, { type RedisOptions } from "ioredis";
+import { type MonotonicClock, systemMonotonic } from "../core/clock";
 import type { Logger } from "../logger";
 import { ALL_ROLES, isRole, type Role } from "../core/role";
 import type { RevocationNotice } from "./database-revocation-store";
@@ -33,6 +34,7 @@ export interface RedisRevocationFanoutOptions {
   readonly logger: Logger;
   /** Without one this instance only publishes. */
   readonly sink?: PeerRevocationSink;
+  readonly monotonicNow?: MonotonicClock;
 }
 
 const MAX_ID_LENGTH = 64;
@@ -254,7 +256,7 @@ export class RedisRevocationFanout {
   }
 
   private warnMalformed(problem: string): void {
-    const now = performance.now();
+    const now = (this.options.monotonicNow ?? systemMonotonic)();
     if (now - this.malformedWarnedAt < MALFORMED_WARNING_INTERVAL_MS) {
       this.malformedSuppressed += 1;
       return;

@@ -124,3 +124,14 @@ export class ServiceUnavailableError extends AppError {
     });
   }
 }
+
+/**
+ * A fault of ours that "cannot happen" (a broken invariant, a misconfiguration): never shown,
+ * masked by formatError as "Unexpected error." and logged in full.
+ */
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InternalError";
+  }
+}

@@ -15,6 +15,7 @@ import type { RequestContext } from "../context/context.type";
 import type { LoaderKind } from "../context/request-loaders";
 import { Role } from "../core/role";
 import { User } from "../users/user.entity";
+import { InternalError } from "../errors/app-errors";
 import { Task } from "./task.entity";
 import { NewTaskInput, TaskPatch } from "./task.inputs";
 import type { TaskService } from "./task.service";
@@ -75,7 +76,7 @@ export class TaskResolver {
   async owner(@Root() task: Task, @Ctx() context: RequestContext): Promise<User> {
     const owner = await context.loaders.get(this.userById).load(task.ownerId);
     // Tasks are deleted with their owner (ON DELETE CASCADE), so this cannot happen in a sound database.
-    if (!owner) throw new Error(`Task ${task.id} has no owner`);
+    if (!owner) throw new InternalError(`Task ${task.id} has no owner`);
     return owner;
   }
 }

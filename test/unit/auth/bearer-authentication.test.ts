@@ -6,6 +6,7 @@ import { BearerAuthentication } from "../../../src/auth/bearer-authentication";
 import { ServiceUnavailableError } from "../../../src/errors/app-errors";
 import { InvalidTokenError } from "../../../src/errors/app-errors";
 import { Role } from "../../../src/core/role";
+import { CapturedLog } from "../../support/captured-log";
 import { frozenClock } from "../../support/frozen-clock";
 
 const USER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e";
@@ -159,5 +160,35 @@ describe("authenticate", () => {
     const flipped = token[signatureStart] === "A" ? "B" : "A";
     const forged = `${token.slice(0, signatureStart)}${flipped}${token.slice(signatureStart + 1)}`;
     expect(refusal(`Bearer ${forged}`).message).toBe("The access token is invalid.");
+  });
+});
+
+describe("BearerAuthentication's record of refusals", () => {
+  it("counts each refusal under the check that failed and says which at debug level only", () => {
+    const log = new CapturedLog("debug");
+    const bearer = new BearerAuthentication(tokens, revocationsOf([SESSION_ID]), log.logger);
+    for (const authorization of ["Token abc", `Bearer ${token}`, "Bearer a.b.c", "Bearer a.b.c"]) {
+      expect(() => bearer.authenticate(authorization)).toThrow(InvalidTokenError);
+    }
+    expect(bearer.refusals.snapshot()).toEqual({
+      "authorization-scheme": 1,
+      revoked: 1,
+      header: 2,
+    });
+    const lines = log.lines();
+    expect(lines.map((line) => [line.level, line.check])).toEqual([
+      [20, "authorization-scheme"],
+      [20, "revoked"],
+      [20, "header"],
+      [20, "header"],
+    ]);
+    expect(log.text()).not.toContain(token);
+  });
+
+  it("counts nothing for a request without a token or with a good one", () => {
+    const bearer = new BearerAuthentication(tokens, open);
+    bearer.authenticate(undefined);
+    bearer.authenticate(`Bearer ${token}`);
+    expect(bearer.refusals.snapshot()).toEqual({});
   });
 });

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { KeyRing } from "../../../src/auth/key-ring";
 import { TokenService, type TokenSettings } from "../../../src/auth/token.service";
 import type { AppConfig, SigningAlgorithm } from "../../../src/config/config";
-import { InvalidTokenError } from "../../../src/errors/app-errors";
+import { InvalidTokenError, type TokenCheck } from "../../../src/errors/app-errors";
 import { Role } from "../../../src/core/role";
 import { decodeToken, type Json, signHmac, unsigned } from "../../support/forge";
 import { frozenClock } from "../../support/frozen-clock";
@@ -285,6 +285,39 @@ describe("TokenService.verifyAccessToken refuses a token that fails one check", 
     ["no roles", {}, { roles: undefined }],
   ])("refuses %s", (_name, header, payload) => {
     expectRefused(() => tokens.verifyAccessToken(forge(header, payload)));
+  });
+
+  it.each<[TokenCheck, Json, Json]>([
+    ["kid", { kid: "someone-else" }, {}],
+    ["alg", { alg: "HS512" }, {}],
+    ["typ", { typ: "JWT" }, {}],
+    ["crit", { crit: ["exp"] }, {}],
+    ["iss", {}, { iss: "https://evil.example" }],
+    ["aud", {}, { aud: "another-api" }],
+    ["expired", {}, { exp: T0 - 3600 }],
+    ["not-before", {}, { nbf: T0 + 60 }],
+    ["iat", {}, { iat: T0 + 60 }],
+    ["claims", {}, { sid: undefined }],
+  ])("names the check that refused it (%s), internally only", (check, header, payload) => {
+    let caught: unknown;
+    try {
+      tokens.verifyAccessToken(forge(header, payload));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidTokenError);
+    expect((caught as InvalidTokenError).check).toBe(check);
+    expect(JSON.stringify((caught as InvalidTokenError).extensions)).not.toContain(check);
+  });
+
+  it.each<[TokenCheck, () => string]>([
+    ["signature", () => forge().slice(0, -2) + (forge().endsWith("AA") ? "BB" : "AA")],
+    ["format", () => "not.a-token"],
+    ["length", () => forge({}, { padding: "x".repeat(4096) })],
+  ])("names the check %s for a broken token", (check, token) => {
+    expect(() => tokens.verifyAccessToken(token())).toThrow(
+      expect.objectContaining({ check }) as Error,
+    );
   });
 
   it.each(["application/at+jwt", "AT+JWT", "Application/At+Jwt"])("accepts typ %j", (typ) => {
