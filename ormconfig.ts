@@ -1,6 +1,5 @@
 import "reflect-metadata";
-import { config as loadDotEnv } from "dotenv";
-import { databaseFromEnvironment } from "./src/config/config";
+import { databaseFromProcessEnvironment } from "./src/config/load";
 import { createDataSource } from "./src/db/data-source";
 
 /**
@@ -8,6 +7,4 @@ import { createDataSource } from "./src/db/data-source";
  * `npx typeorm migration:generate -d dist/ormconfig.js`). The app builds the same one through
  * src/db/data-source.ts. Only DATABASE_URL is read, so no signing key is needed to migrate.
  */
-loadDotEnv({ quiet: true });
-
-export default createDataSource(databaseFromEnvironment());
+export default createDataSource(databaseFromProcessEnvironment());
