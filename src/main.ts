@@ -1,6 +1,5 @@
 import "reflect-metadata";
 import { createApp } from "./app/app";
-import { KeyConfigError } from "./auth/key-ring";
 import { ConfigError } from "./config/config";
 import { loadConfigFromEnvironment } from "./config/load";
 
@@ -36,8 +35,6 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(error.message);
-  } else if (error instanceof KeyConfigError) {
-    console.error(`Invalid configuration:\n  - ${error.message}`);
   } else {
     console.error("Failed to start:", error);
   }

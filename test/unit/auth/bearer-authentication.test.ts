@@ -1,4 +1,5 @@
 import { KeyRing } from "../../../src/auth/key-ring";
+import { jwtKeysOf } from "../../../src/config/config";
 import type { Principal } from "../../../src/core/principal";
 import { TokenService } from "../../../src/auth/token.service";
 import type { RevocationStore } from "../../../src/auth/revocation-store";
@@ -13,14 +14,13 @@ const USER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const SESSION_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 
 const tokens = new TokenService(
-  KeyRing.fromConfig({
-    algorithm: "HS256",
-    secret: Buffer.from("context-test-secret-0123456789-abcdefghijkl"),
-    issuer: "issuer",
-    audience: "audience",
-    clockToleranceSeconds: 0,
-    previousKeys: [],
-  }),
+  new KeyRing(
+    jwtKeysOf({
+      algorithm: "HS256",
+      secret: Buffer.from("context-test-secret-0123456789-abcdefghijkl"),
+      previousKeys: [],
+    }),
+  ),
   { issuer: "issuer", audience: "audience", accessTokenTtlSeconds: 900, clockToleranceSeconds: 0 },
   frozenClock(),
 );

@@ -9,7 +9,7 @@ import {
 import { promisify } from "node:util";
 import { KeyRing } from "../../../src/auth/key-ring";
 import { TokenService, type TokenSettings } from "../../../src/auth/token.service";
-import type { AppConfig, SigningAlgorithm } from "../../../src/config/config";
+import { type AppConfig, jwtKeysOf, type SigningAlgorithm } from "../../../src/config/config";
 import { InvalidTokenError, type TokenCheck } from "../../../src/errors/app-errors";
 import { Role } from "../../../src/core/role";
 import { decodeToken, type Json, signHmac, unsigned } from "../../support/forge";
@@ -34,15 +34,16 @@ const T0 = clock.epochSeconds();
 
 beforeEach(() => clock.set(new Date(T0 * 1000)));
 
-function jwtConfig(overrides: Partial<AppConfig["jwt"]>): AppConfig["jwt"] {
-  return {
-    algorithm: "HS256",
+function jwtConfig(overrides: Partial<Omit<AppConfig["jwt"], "keys">>): AppConfig["jwt"] {
+  const jwt = {
+    algorithm: "HS256" as const,
     issuer: SETTINGS.issuer,
     audience: SETTINGS.audience,
     clockToleranceSeconds: SETTINGS.clockToleranceSeconds,
     previousKeys: [],
     ...overrides,
   };
+  return { ...jwt, keys: jwtKeysOf(jwt) };
 }
 
 const hmacRing = (secret = SECRET, kid?: string, algorithm: SigningAlgorithm = "HS256") =>

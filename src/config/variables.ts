@@ -1,0 +1,261 @@
+import { hmacSecret, pem, previousKeys } from "./key-material";
+import {
+  algorithm,
+  boolean,
+  byteSize,
+  databaseUrl,
+  duration,
+  integer,
+  kid,
+  limit,
+  nodeEnvironment,
+  origins,
+  type Parser,
+  path,
+  redisUrl,
+  text,
+  trustProxy,
+} from "./parsers";
+
+/**
+ * One environment variable: what it means (one line of Markdown, shown in the README's
+ * Configuration table and in .env.example), how its text is parsed, and either the default as one
+ * would write it or, when the default depends on other variables, what being unset means.
+ */
+export type Declaration<T> = {
+  readonly meaning: string;
+  readonly parser: Parser<T>;
+} & ({ readonly default: string } | { readonly whenUnset: string });
+
+const DAY = 86_400;
+
+/**
+ * Every variable the server reads, in the order loadConfig reads them (so problems are listed in
+ * this order too). Nothing else is read from the environment.
+ */
+export const VARIABLES = {
+  NODE_ENV: {
+    meaning:
+      "`development`, `test`, or anything else for the production posture: no secret generation, no introspection, suggestions or playground, HSTS, `Secure` cookies",
+    default: "development",
+    parser: nodeEnvironment,
+  },
+  HOST: { meaning: "address to listen on", default: "127.0.0.1", parser: text },
+  PORT: {
+    meaning: "port to listen on; `0` picks a free one",
+    default: "4000",
+    parser: integer(0, 65_535),
+  },
+  LOG_LEVEL: {
+    meaning: "pino level (`info`, `warn`, `silent`, ...)",
+    whenUnset: "`info` (`silent` under `NODE_ENV=test`)",
+    parser: text,
+  },
+  DATA_DIR: { meaning: "where the development secret is kept", default: "./data", parser: path },
+  DATABASE_URL: {
+    meaning:
+      "`mysql://user:pass@host:3306/db`, `mariadb://...`, or `sqlite:PATH` (`sqlite::memory:` too)",
+    default: "sqlite:./data/app.sqlite",
+    parser: databaseUrl,
+  },
+  REDIS_URL: {
+    meaning:
+      "`redis://` or `rediss://` URL: revocations are also announced over Redis pub/sub (see Several instances)",
+    whenUnset: "none",
+    parser: redisUrl,
+  },
+  JWT_ALG: {
+    meaning: "the algorithm access tokens are signed with",
+    default: "HS256",
+    parser: algorithm,
+  },
+  JWT_SECRET: {
+    meaning: "HMAC secret for `HS256`, `HS384` and `HS512`",
+    whenUnset: "generated under `DATA_DIR` in development; required in production",
+    parser: hmacSecret,
+  },
+  JWT_PRIVATE_KEY: {
+    meaning:
+      "signing key for `RS256`, `PS256` and `ES256`: PEM text (or `\\n`-escaped) or the path of a PEM file; checked to pair with `JWT_PUBLIC_KEY` and to fit the algorithm (RSA ≥ 2048 bits, EC P-256)",
+    whenUnset: "none; required for `RS256`, `PS256`, `ES256`",
+    parser: pem,
+  },
+  JWT_PUBLIC_KEY: {
+    meaning: "the public half of `JWT_PRIVATE_KEY`, as PEM text or a path; published in the JWKS",
+    whenUnset: "none; required for `RS256`, `PS256`, `ES256`",
+    parser: pem,
+  },
+  JWT_KID: {
+    meaning: "key id of the signing key",
+    whenUnset: "derived from the key (RFC 7638 thumbprint, or a hash for HMAC)",
+    parser: kid,
+  },
+  JWT_PREVIOUS_KEYS: {
+    meaning:
+      'JSON array (or a file of one) of retired keys that still verify, never sign: `[{"alg":"RS256","key":"old.pub.pem","kid":"...","notAfter":"..."}]`; see Keys, rotation and the JWKS',
+    whenUnset: "none",
+    parser: previousKeys,
+  },
+  JWT_ISSUER: {
+    meaning: "`iss` of issued tokens, required on verified ones",
+    default: "graphql-jwt-api",
+    parser: text,
+  },
+  JWT_AUDIENCE: {
+    meaning: "`aud` of issued tokens, required on verified ones",
+    default: "graphql-jwt-api",
+    parser: text,
+  },
+  JWT_CLOCK_TOLERANCE: {
+    meaning: "clock skew allowed on `exp`, `nbf`, `iat`",
+    default: "5s",
+    parser: duration(0, 300),
+  },
+  ACCESS_TOKEN_TTL: {
+    meaning: "lifetime of an access token",
+    default: "15m",
+    parser: duration(1, DAY),
+  },
+  REFRESH_TOKEN_TTL: {
+    meaning: "lifetime of a refresh token",
+    default: "7d",
+    parser: duration(60, 365 * DAY),
+  },
+  REFRESH_REUSE_GRACE: {
+    meaning: "grace for a just-rotated refresh token; `0s` turns it off",
+    default: "10s",
+    parser: duration(0, 60),
+  },
+  SESSION_MAX_LIFETIME: {
+    meaning: "absolute end of a session, counted from sign-in, however often it is refreshed",
+    default: "30d",
+    parser: duration(60, 5 * 365 * DAY),
+  },
+  RATE_LIMIT_WINDOW: {
+    meaning: "fixed window of the attempt counters (see Rate limits)",
+    default: "15m",
+    parser: duration(1, DAY),
+  },
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: {
+    meaning:
+      "`login` and `register` attempts per window naming one email, and `changePassword` attempts of one user",
+    default: "10",
+    parser: limit,
+  },
+  RATE_LIMIT_LOGIN_PER_ADDRESS: {
+    meaning:
+      "`login`, `register` and `changePassword` attempts per window from one client address (an IPv6 /64)",
+    default: "100",
+    parser: limit,
+  },
+  RATE_LIMIT_REFRESH_PER_SESSION: {
+    meaning: "`refresh` attempts per window presenting one session's refresh token",
+    default: "60",
+    parser: limit,
+  },
+  RATE_LIMIT_REFRESH_PER_ADDRESS: {
+    meaning: "`refresh` attempts per window from one client address (an IPv6 /64)",
+    default: "1000",
+    parser: limit,
+  },
+  TRUST_PROXY: {
+    meaning:
+      "which proxies may report the client address in `X-Forwarded-For`: `false`, `true`, a hop count, or addresses, CIDR subnets, `loopback`, `linklocal`, `uniquelocal`",
+    default: "false",
+    parser: trustProxy,
+  },
+  GRAPHQL_INTROSPECTION: {
+    meaning: "schema introspection",
+    whenUnset: "on, except in production",
+    parser: boolean,
+  },
+  GRAPHQL_SUGGESTIONS: {
+    meaning: '"Did you mean ...?" in validation errors, naming fields the caller did not ask for',
+    whenUnset: "on, except in production",
+    parser: boolean,
+  },
+  GRAPHQL_PLAYGROUND: {
+    meaning: "the offline GraphiQL page on browser GETs of `/graphql` (needs introspection)",
+    whenUnset: "on where introspection is, except in production",
+    parser: boolean,
+  },
+  GRAPHQL_MAX_BODY: {
+    meaning: "size of one request body (see GraphQL limits)",
+    default: "100kb",
+    parser: byteSize("1kb", "10mb"),
+  },
+  GRAPHQL_MAX_DEPTH: {
+    meaning: "nesting of fields in one document, introspection excepted",
+    default: "8",
+    parser: integer(1, 100),
+  },
+  GRAPHQL_MAX_COST: {
+    meaning: "cost of one document: objects 2, scalars 1, times 1.5 per level of nesting",
+    default: "1000",
+    parser: integer(1, 1_000_000),
+  },
+  GRAPHQL_MAX_ALIASES: {
+    meaning: "aliases in one document",
+    default: "15",
+    parser: integer(0, 1000),
+  },
+  GRAPHQL_MAX_DIRECTIVES: {
+    meaning: "directives in one document",
+    default: "20",
+    parser: integer(0, 1000),
+  },
+  GRAPHQL_MAX_TOKENS: {
+    meaning: "lexical tokens in one document",
+    default: "1000",
+    parser: integer(100, 100_000),
+  },
+  GRAPHQL_MAX_BATCH: {
+    meaning: "operations in one batched (JSON array) request",
+    default: "10",
+    parser: integer(1, 100),
+  },
+  CORS_ORIGINS: {
+    meaning: "comma-separated exact origins allowed to call from a browser, with credentials",
+    whenUnset: "none: no CORS",
+    parser: origins,
+  },
+  HSTS: {
+    meaning: "send `Strict-Transport-Security` (only meaningful behind HTTPS)",
+    whenUnset: "on in production only",
+    parser: boolean,
+  },
+} as const satisfies Record<string, Declaration<unknown>>;
+
+export type VariableName = keyof typeof VARIABLES;
+export type Env = Record<string, string | undefined>;
+
+type ValueOf<N extends VariableName> =
+  (typeof VARIABLES)[N]["parser"] extends Parser<infer T> ? T : never;
+type Read<N extends VariableName> = (typeof VARIABLES)[N] extends { default: string }
+  ? ValueOf<N>
+  : ValueOf<N> | undefined;
+
+/**
+ * Reads declared variables from `env`, recording problems in `problems`. A blank variable is
+ * unset. An unset or invalid one takes its declared default, else `fallback` (for defaults that
+ * depend on other variables), so later checks still see a value; the caller throws when there
+ * is any problem, so such a stand-in never reaches a running server.
+ */
+export function variableReader(env: Env, cwd: string, problems: string[]) {
+  function read<N extends VariableName>(name: N): Read<N>;
+  function read<N extends VariableName>(name: N, fallback: ValueOf<N>): ValueOf<N>;
+  function read(name: VariableName, fallback?: unknown): unknown {
+    const declaration: Declaration<unknown> = VARIABLES[name];
+    const context = { name, cwd, problems };
+    const raw = env[name]?.trim();
+    if (raw) {
+      const value = declaration.parser.parse(raw, context);
+      if (value !== undefined) return value;
+    }
+    return "default" in declaration
+      ? declaration.parser.parse(declaration.default, context)
+      : fallback;
+  }
+  const isSet = (name: VariableName): boolean => Boolean(env[name]?.trim());
+  return { read, isSet };
+}
