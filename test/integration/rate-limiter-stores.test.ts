@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import pino from "pino";
-import { DatabaseRateLimiter } from "../../src/abuse/database-rate-limiter";
-import type { RateLimiter } from "../../src/abuse/rate-limiter";
-import { RedisRateLimiter } from "../../src/abuse/redis-rate-limiter";
+import { DatabaseRateLimiter } from "../../src/rate-limit/database-rate-limiter";
+import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
+import { RedisRateLimiter } from "../../src/rate-limit/redis-rate-limiter";
 import { databaseKinds, openMigratedDataSource } from "../support/databases";
 import { type FrozenClock, frozenClock } from "../support/frozen-clock";
 

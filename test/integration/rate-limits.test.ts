@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import pino from "pino";
-import type { RateLimiter } from "../../src/abuse/rate-limiter";
+import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
 import { Argon2PasswordHasher } from "../../src/users/password-hasher";
 import { databaseKinds } from "../support/databases";
 import { LOGIN, REFRESH, REGISTER } from "../support/documents";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createApp, type App, type RunningApp } from "../../src/app/app";
-import type { RateLimiter } from "../../src/abuse/rate-limiter";
+import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
 import type { PasswordHasher } from "../../src/users/password-hasher";
 import type { Clock } from "../../src/core/clock";
 import { loadConfig } from "../../src/config/config";

@@ -6,7 +6,7 @@ import {
   parse,
   validate,
 } from "graphql";
-import { type AttemptSource, collectAttempts } from "../../../src/abuse/limited-attempts";
+import { type AttemptSource, collectAttempts } from "../../../src/rate-limit/limited-attempts";
 import { buildAppSchema } from "../../../src/app/schema";
 
 const SESSION = "7c9e6679-7425-40de-944b-e07fc1f90ae7";

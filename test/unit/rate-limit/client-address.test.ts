@@ -1,4 +1,4 @@
-import { addressBucketKey } from "../../../src/abuse/client-address";
+import { addressBucketKey } from "../../../src/rate-limit/client-address";
 
 describe("addressBucketKey", () => {
   it.each([

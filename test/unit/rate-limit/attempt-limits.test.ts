@@ -1,7 +1,11 @@
 import pino from "pino";
-import { AttemptLimits } from "../../../src/abuse/attempt-limits";
-import type { Attempt } from "../../../src/abuse/limited-attempts";
-import { fixedWindow, type RateLimiter, type WindowCount } from "../../../src/abuse/rate-limiter";
+import { AttemptLimits } from "../../../src/rate-limit/attempt-limits";
+import type { Attempt } from "../../../src/rate-limit/limited-attempts";
+import {
+  fixedWindow,
+  type RateLimiter,
+  type WindowCount,
+} from "../../../src/rate-limit/rate-limiter";
 import type { RateLimitConfig } from "../../../src/config/config";
 import { ServiceUnavailableError, TooManyRequestsError } from "../../../src/errors/app-errors";
 import { frozenClock } from "../../support/frozen-clock";
