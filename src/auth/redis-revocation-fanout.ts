@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import Redis, { type RedisOptions } from "ioredis";
+import type Redis from "ioredis";
 import { type MonotonicClock, systemMonotonic } from "../core/clock";
 import type { Logger } from "../logger";
+import { closeRedisClient, createRedisClient } from "../redis/redis-client";
 import { ALL_ROLES, isRole, type Role } from "../core/role";
 import type { RevocationNotice } from "./database-revocation-store";
 
@@ -45,11 +46,8 @@ const MAX_MESSAGE_CHARS = 128 * 1024;
 const MESSAGE_KEYS = new Set(["v", "from", "sessionIds", "roles"]);
 const ROLES_KEYS = new Set(["userId", "roles"]);
 
-const CONNECT_TIMEOUT_MS = 2_000;
-const COMMAND_TIMEOUT_MS = 1_000;
 /** How long start waits for Redis before carrying on without it. */
 const START_WAIT_MS = 2_500;
-const MAX_RETRY_DELAY_MS = 5_000;
 /** At most one warning about malformed messages per this, with a count of the others. */
 const MALFORMED_WARNING_INTERVAL_MS = 10_000;
 
@@ -141,16 +139,12 @@ export class RedisRevocationFanout {
     const { channel, logger, sink } = this.options;
     // No offline queue: a publish while disconnected fails at once, rather than queuing up and
     // announcing the revocation late (the log has delivered it by then).
-    this.publisher = this.connect("publisher", {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: COMMAND_TIMEOUT_MS,
-    });
+    this.publisher = this.connect("publisher", "fail-fast");
     const waits = [settlesWithin(readyOrFailed(this.publisher), START_WAIT_MS)];
     if (sink && subscribe) {
       // The SUBSCRIBE waits in the offline queue until a connection is up, however long that
       // takes; after a reconnection ioredis subscribes again by itself.
-      const subscriber = this.connect("subscriber", { maxRetriesPerRequest: null });
+      const subscriber = this.connect("subscriber", "queue");
       this.subscriber = subscriber;
       subscriber.on("message", (messageChannel: string, raw: string) =>
         this.receive(messageChannel, raw, sink),
@@ -210,28 +204,17 @@ export class RedisRevocationFanout {
     const clients = [this.publisher, this.subscriber].filter((client) => client !== undefined);
     this.publisher = undefined;
     this.subscriber = undefined;
-    await Promise.all(clients.map(close));
+    await Promise.all(clients.map((client) => closeRedisClient(client)));
   }
 
-  private connect(role: "publisher" | "subscriber", extra: RedisOptions): Redis {
-    const { logger } = this.options;
-    const client = new Redis(this.options.url, {
-      lazyConnect: true,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      retryStrategy: (attempt) => Math.min(attempt * 200, MAX_RETRY_DELAY_MS),
+  private connect(role: "publisher" | "subscriber", commands: "fail-fast" | "queue"): Redis {
+    const client = createRedisClient({
+      url: this.options.url,
       connectionName: `revocation-fanout-${role}`,
-      ...extra,
-    });
-    // ioredis emits an error per failed attempt while reconnecting: report the first only.
-    let healthy = true;
-    client.on("error", (error: Error) => {
-      if (!healthy) return;
-      healthy = false;
-      logger.warn({ err: error, role }, "revocation fan-out: redis connection failed; retrying");
-    });
-    client.on("ready", () => {
-      if (!healthy) logger.info({ role }, "revocation fan-out: redis connection restored");
-      healthy = true;
+      component: "revocation fan-out",
+      logger: this.options.logger,
+      logFields: { role },
+      commands,
     });
     // A failed first attempt is retried in the background, as is any later disconnection.
     client.connect().catch(() => undefined);
@@ -295,16 +278,4 @@ async function settlesWithin(promise: Promise<boolean>, ms: number): Promise<boo
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** QUIT when connected (pending commands go out first), otherwise just stop retrying. */
-async function close(client: Redis): Promise<void> {
-  if (client.status === "ready") {
-    const quit = client.quit().then(
-      () => true,
-      () => false,
-    );
-    if (await settlesWithin(quit, COMMAND_TIMEOUT_MS)) return;
-  }
-  client.disconnect();
 }

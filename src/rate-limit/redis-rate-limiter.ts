@@ -1,6 +1,12 @@
-import Redis from "ioredis";
+import type Redis from "ioredis";
 import type { Clock } from "../core/clock";
 import type { Logger } from "../logger";
+import {
+  closeRedisClient,
+  connectRedisClient,
+  createRedisClient,
+  REDIS_CONNECT_TIMEOUT_MS,
+} from "../redis/redis-client";
 import { fixedWindow, type RateLimiter, type WindowCount } from "./rate-limiter";
 
 export interface RedisRateLimiterOptions {
@@ -12,9 +18,6 @@ export interface RedisRateLimiterOptions {
   readonly logger: Logger;
 }
 
-const CONNECT_TIMEOUT_MS = 2_000;
-const COMMAND_TIMEOUT_MS = 1_000;
-const MAX_RETRY_DELAY_MS = 5_000;
 /** Keys outlive their window a little, so a clock a bit behind still finds the right count. */
 const EXPIRY_SLACK_MS = 60_000;
 
@@ -26,27 +29,14 @@ const EXPIRY_SLACK_MS = 60_000;
  */
 export class RedisRateLimiter implements RateLimiter {
   private readonly client: Redis;
-  private healthy = true;
 
   constructor(private readonly options: RedisRateLimiterOptions) {
-    this.client = new Redis(options.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      commandTimeout: COMMAND_TIMEOUT_MS,
-      retryStrategy: (attempt) => Math.min(attempt * 200, MAX_RETRY_DELAY_MS),
+    this.client = createRedisClient({
+      url: options.url,
       connectionName: "rate-limiter",
-    });
-    // ioredis emits an error per failed attempt while reconnecting: report the first only.
-    this.client.on("error", (error: Error) => {
-      if (!this.healthy) return;
-      this.healthy = false;
-      options.logger.warn({ err: error }, "rate limiter: redis connection failed; retrying");
-    });
-    this.client.on("ready", () => {
-      if (!this.healthy) options.logger.info("rate limiter: redis connection restored");
-      this.healthy = true;
+      component: "rate limiter",
+      logger: options.logger,
+      commands: "fail-fast",
     });
   }
 
@@ -55,24 +45,11 @@ export class RedisRateLimiter implements RateLimiter {
    * (503) until Redis answers, and the connection keeps retrying in the background.
    */
   async start(): Promise<void> {
-    const settled = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, CONNECT_TIMEOUT_MS);
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.client.once("ready", done);
-      this.client.once("error", done);
-    });
-    this.client.connect().catch(() => undefined);
-    await settled;
+    await connectRedisClient(this.client, REDIS_CONNECT_TIMEOUT_MS);
   }
 
-  async stop(): Promise<void> {
-    if (this.client.status === "ready") {
-      await this.client.quit().catch(() => undefined);
-    }
-    this.client.disconnect();
+  stop(): Promise<void> {
+    return closeRedisClient(this.client);
   }
 
   async consume(bucket: string, hits: number): Promise<WindowCount> {
