@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import type { Clock } from "../core/clock";
+import { driverCode } from "../db/db-errors";
 import { fixedWindow, type RateLimiter, type WindowCount } from "./rate-limiter";
 
 /** MySQL deadlock and lock-wait errors: the transaction was rolled back and may be run again. */
@@ -87,13 +88,9 @@ export class DatabaseRateLimiter implements RateLimiter {
           return Number(rows[0].hits);
         });
       } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE_MYSQL_ERRORS.has(driverCode(error))) throw error;
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE_MYSQL_ERRORS.has(driverCode(error) ?? ""))
+          throw error;
       }
     }
   }
-}
-
-function driverCode(error: unknown): string {
-  const driverError = (error as { driverError?: { code?: unknown } } | null)?.driverError;
-  return typeof driverError?.code === "string" ? driverError.code : "";
 }
