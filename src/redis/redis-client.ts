@@ -77,11 +77,15 @@ export function connectRedisClient(client: Redis, waitMs: number): Promise<boole
   return settled;
 }
 
-/** QUIT when connected (pending commands go out first, for at most `waitMs`), else stop retrying. */
+/**
+ * QUIT when connected (pending commands go out first, for at most `waitMs`), else stop retrying;
+ * nothing when already closed.
+ */
 export async function closeRedisClient(
   client: Redis,
   waitMs = REDIS_COMMAND_TIMEOUT_MS,
 ): Promise<void> {
+  if (client.status === "end") return;
   if (client.status === "ready") {
     let timer: NodeJS.Timeout | undefined;
     const quit = client.quit().then(
