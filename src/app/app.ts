@@ -4,11 +4,10 @@ import { BearerAuthentication } from "../auth/bearer-authentication";
 import { RefreshCookie } from "../auth/refresh-cookie";
 import { SessionResolver } from "../auth/session.resolver";
 import { AttemptLimits } from "../rate-limit/attempt-limits";
-import { DatabaseRateLimiter } from "../rate-limit/database-rate-limiter";
 import { auditRateLimited } from "../rate-limit/rate-limit-audit";
 import { rateLimitPlugin } from "../rate-limit/rate-limit.plugin";
 import type { RateLimiter } from "../rate-limit/rate-limiter";
-import { RedisRateLimiter } from "../rate-limit/redis-rate-limiter";
+import { createRateLimitStore } from "../rate-limit/rate-limit-store";
 import type { AppConfig } from "../config/config";
 import { contextFactory } from "../context/context.factory";
 import type { Clock } from "../core/clock";
@@ -85,17 +84,15 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     hasher: overrides.hasher,
     role: "server",
   });
-  const { clock, audit } = services;
+  const { audit } = services;
 
-  const rateLimiter =
-    overrides.rateLimiter ?? createRateLimitStore(config, dataSource, services.clock, logger);
+  const rateLimiter = overrides.rateLimiter ?? createRateLimitStore(config, dataSource, logger);
   lifecycle.add("rate-limit counters", rateLimiter);
   const attemptLimits = new AttemptLimits(
     rateLimiter,
     config.rateLimits,
     auditRateLimited(audit),
     logger,
-    clock,
   );
   const { hasher } = services;
   if (hasher instanceof Argon2PasswordHasher) {
@@ -182,23 +179,4 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     stop: () => lifecycle.stop(),
     purge,
   };
-}
-
-/** Counters live where every instance sees them: Redis when configured, else the database. */
-function createRateLimitStore(
-  config: AppConfig,
-  dataSource: DataSource,
-  clock: Clock,
-  logger: Logger,
-): RateLimiter {
-  const windowMs = config.rateLimits.windowSeconds * 1000;
-  return config.redisUrl
-    ? new RedisRateLimiter({
-        url: config.redisUrl,
-        keyPrefix: `${config.jwt.issuer}:rate-limit:`,
-        windowMs,
-        clock,
-        logger,
-      })
-    : new DatabaseRateLimiter(dataSource, windowMs, clock);
 }

@@ -1,4 +1,3 @@
-import type { Clock } from "../core/clock";
 import type { RateLimitConfig } from "../config/config";
 import { sha256Hex } from "../core/hash";
 import type { RequestOrigin } from "../core/request-origin";
@@ -30,7 +29,6 @@ export class AttemptLimits {
     private readonly limits: RateLimitConfig,
     private readonly audit: RateLimitAudit,
     private readonly logger: Logger,
-    private readonly clock: Clock,
   ) {}
 
   /**
@@ -42,16 +40,14 @@ export class AttemptLimits {
     for (const charge of this.chargesFor(attempts, origin.clientAddress ?? "unknown")) {
       let count;
       try {
-        count = await this.limiter.consume(charge.bucket, charge.hits);
+        count = await this.limiter.consume(charge.bucket, charge.hits, charge.limit);
       } catch (error) {
         this.logger.error({ err: error }, "rate limit counters unavailable; refusing the attempt");
         throw new ServiceUnavailableError();
       }
-      if (count.hits > charge.limit) {
+      if (!count.allowed) {
         this.audit(origin, { operation: charge.operation, scope: charge.scope });
-        throw new TooManyRequestsError(
-          Math.max(1, (count.resetsAt - this.clock.now().getTime()) / 1000),
-        );
+        throw new TooManyRequestsError(count.msBeforeNext / 1000);
       }
     }
   }

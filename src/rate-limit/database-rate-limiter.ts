@@ -1,30 +1,33 @@
-import type { DataSource, EntityManager } from "typeorm";
-import type { Clock } from "../core/clock";
-import { driverCode } from "../db/db-errors";
-import { fixedWindow, type RateLimiter, type WindowCount } from "./rate-limiter";
+import type { DataSource } from "typeorm";
+import {
+  type RateLimiterAbstract,
+  RateLimiterMySQL,
+  RateLimiterSQLite,
+} from "rate-limiter-flexible";
+import { FlexibleRateLimiter, type LimiterOptions } from "./flexible-rate-limiter";
 
-/** MySQL deadlock and lock-wait errors: the transaction was rolled back and may be run again. */
-const RETRYABLE_MYSQL_ERRORS = new Set(["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"]);
-const MAX_ATTEMPTS = 3;
+/** Created by migration 1764100000000 in the shape rate-limiter-flexible reads and writes. */
+export const RATE_LIMIT_TABLE = "rate_limits";
 
 /**
- * Counters in the `rate_limits` table, one row per bucket and window, so every instance on the
- * database shares them. Each consume is one atomic upsert: SQLite's `ON CONFLICT ... RETURNING`
- * in one statement; on MySQL and MariaDB (no RETURNING with an upsert) the upsert and the read
- * of the total run in one transaction, the upsert's row lock keeping other increments out until
- * the read is done, so each caller sees its own total.
+ * Counters in the `rate_limits` table, one row per bucket, so every instance on the database
+ * shares them; rate-limiter-flexible runs the atomic upsert on the data source's own connection:
+ * on SQLite one `INSERT ... ON CONFLICT ... RETURNING` in a transaction of better-sqlite3's, on
+ * MySQL and MariaDB `INSERT ... ON DUPLICATE KEY UPDATE` and a `SELECT` of the row in one
+ * transaction on a connection of TypeORM's mysql2 pool, the upsert's row lock keeping other
+ * increments out until the read is done. The app never runs DDL here: the table is the
+ * migration's (`tableCreated`), and the library's own expiry timer is off in favour of
+ * `purgeExpired`, which the app's purge calls.
  */
-export class DatabaseRateLimiter implements RateLimiter {
-  private readonly sqlite: boolean;
-
+export class DatabaseRateLimiter extends FlexibleRateLimiter {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly windowMs: number,
-    private readonly clock: Clock,
+    windowSeconds: number,
   ) {
-    this.sqlite = dataSource.options.type === "better-sqlite3";
+    super(windowSeconds);
   }
 
+  /** The data source is started (and stopped) by its owner. */
   start(): Promise<void> {
     return Promise.resolve();
   }
@@ -33,64 +36,43 @@ export class DatabaseRateLimiter implements RateLimiter {
     return Promise.resolve();
   }
 
-  async consume(bucket: string, hits: number): Promise<WindowCount> {
-    const window = fixedWindow(this.clock.now().getTime(), this.windowMs);
-    const total = this.sqlite
-      ? await this.upsertReturning(bucket, window.start, window.end, hits)
-      : await this.upsertInTransaction(bucket, window.start, window.end, hits);
-    return { hits: total, resetsAt: window.end };
-  }
-
   async purgeExpired(): Promise<number> {
-    const now = this.clock.now().getTime();
+    // The library's clock: it writes `expire` from Date.now(), and a row whose `expire` is not
+    // after now counts from zero at its next hit.
+    const now = Date.now();
     const result = await this.dataSource
       .createQueryBuilder()
       .delete()
-      .from("rate_limits")
-      .where("expires_at <= :now", { now })
+      .from(RATE_LIMIT_TABLE)
+      .where("expire <= :now", { now })
       .execute();
     return result.affected ?? 0;
   }
 
-  private async upsertReturning(
-    bucket: string,
-    windowStart: number,
-    expiresAt: number,
-    hits: number,
-  ): Promise<number> {
-    const rows: Array<{ hits: number | string }> = await this.dataSource.query(
-      "INSERT INTO rate_limits (bucket, window_start, hits, expires_at) VALUES (?, ?, ?, ?) " +
-        "ON CONFLICT (bucket, window_start) DO UPDATE SET hits = hits + excluded.hits " +
-        "RETURNING hits",
-      [bucket, windowStart, hits, expiresAt],
-    );
-    return Number(rows[0].hits);
-  }
-
-  private async upsertInTransaction(
-    bucket: string,
-    windowStart: number,
-    expiresAt: number,
-    hits: number,
-  ): Promise<number> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.dataSource.transaction(async (manager: EntityManager) => {
-          await manager.query(
-            "INSERT INTO rate_limits (bucket, window_start, hits, expires_at) VALUES (?, ?, ?, ?) " +
-              "ON DUPLICATE KEY UPDATE hits = hits + ?",
-            [bucket, windowStart, hits, expiresAt, hits],
-          );
-          const rows: Array<{ hits: number | string }> = await manager.query(
-            "SELECT hits FROM rate_limits WHERE bucket = ? AND window_start = ?",
-            [bucket, windowStart],
-          );
-          return Number(rows[0].hits);
-        });
-      } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE_MYSQL_ERRORS.has(driverCode(error) ?? ""))
-          throw error;
-      }
+  protected createLimiter(options: LimiterOptions): RateLimiterAbstract {
+    const common = {
+      ...options,
+      tableName: RATE_LIMIT_TABLE,
+      tableCreated: true,
+      clearExpiredByTimeout: false,
+      // The table holds nothing else: the bucket is the key.
+      keyPrefix: "",
+    };
+    const { driver } = this.dataSource;
+    if (this.dataSource.options.type === "better-sqlite3") {
+      const { databaseConnection } = driver as unknown as { databaseConnection: unknown };
+      return new RateLimiterSQLite({
+        ...common,
+        storeClient: databaseConnection,
+        storeType: "better-sqlite3",
+      });
     }
+    const { pool } = driver as unknown as { pool: unknown };
+    return new RateLimiterMySQL({
+      ...common,
+      storeClient: pool,
+      storeType: "pool",
+      dbName: driver.database,
+    });
   }
 }

@@ -1,5 +1,5 @@
 import type Redis from "ioredis";
-import type { Clock } from "../core/clock";
+import { type RateLimiterAbstract, RateLimiterRedis } from "rate-limiter-flexible";
 import type { Logger } from "../logger";
 import {
   closeRedisClient,
@@ -7,30 +7,28 @@ import {
   createRedisClient,
   REDIS_CONNECT_TIMEOUT_MS,
 } from "../redis/redis-client";
-import { fixedWindow, type RateLimiter, type WindowCount } from "./rate-limiter";
+import { FlexibleRateLimiter, type LimiterOptions } from "./flexible-rate-limiter";
 
 export interface RedisRateLimiterOptions {
   readonly url: string;
-  /** Namespaces the keys, so deployments (and tests) sharing a Redis keep apart. */
+  /** Namespaces the keys (`<keyPrefix>:<bucket>`), so deployments (and tests) sharing a Redis keep apart. */
   readonly keyPrefix: string;
-  readonly windowMs: number;
-  readonly clock: Clock;
+  readonly windowSeconds: number;
   readonly logger: Logger;
 }
 
-/** Keys outlive their window a little, so a clock a bit behind still finds the right count. */
-const EXPIRY_SLACK_MS = 60_000;
-
 /**
- * Counters in Redis (REDIS_URL): INCRBY and PEXPIREAT in one MULTI, so the count and its expiry
- * are set together and Redis drops the key itself when the window is over. Commands fail at once
- * while Redis is unreachable (no offline queue), and the caller refuses the attempt: with
- * REDIS_URL set, signing in needs Redis.
+ * Counters in Redis (REDIS_URL): rate-limiter-flexible's Lua script creates a key with the
+ * window as its expiry and increments it, atomically, so Redis drops the key itself when the
+ * window is over. Commands fail at once while Redis is unreachable (no offline queue, and the
+ * library refuses to send while the connection is not ready), and the caller refuses the
+ * attempt: with REDIS_URL set, signing in needs Redis.
  */
-export class RedisRateLimiter implements RateLimiter {
+export class RedisRateLimiter extends FlexibleRateLimiter {
   private readonly client: Redis;
 
   constructor(private readonly options: RedisRateLimiterOptions) {
+    super(options.windowSeconds);
     this.client = createRedisClient({
       url: options.url,
       connectionName: "rate-limiter",
@@ -52,23 +50,17 @@ export class RedisRateLimiter implements RateLimiter {
     return closeRedisClient(this.client);
   }
 
-  async consume(bucket: string, hits: number): Promise<WindowCount> {
-    const window = fixedWindow(this.options.clock.now().getTime(), this.options.windowMs);
-    const key = `${this.options.keyPrefix}${bucket}:${window.start}`;
-    const results = await this.client
-      .multi()
-      .incrby(key, hits)
-      .pexpireat(key, window.end + EXPIRY_SLACK_MS)
-      .exec();
-    if (!results) throw new Error("rate limiter: the MULTI was aborted");
-    const [incremented, expired] = results;
-    if (incremented[0]) throw incremented[0];
-    if (expired[0]) throw expired[0];
-    return { hits: Number(incremented[1]), resetsAt: window.end };
-  }
-
   /** Redis expires the keys by itself. */
   purgeExpired(): Promise<number> {
     return Promise.resolve(0);
+  }
+
+  protected createLimiter(options: LimiterOptions): RateLimiterAbstract {
+    return new RateLimiterRedis({
+      ...options,
+      storeClient: this.client,
+      keyPrefix: this.options.keyPrefix,
+      rejectIfRedisNotReady: true,
+    });
   }
 }

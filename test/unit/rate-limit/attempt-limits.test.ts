@@ -1,18 +1,14 @@
 import pino from "pino";
 import { AttemptLimits } from "../../../src/rate-limit/attempt-limits";
 import type { Attempt } from "../../../src/rate-limit/limited-attempts";
-import {
-  fixedWindow,
-  type RateLimiter,
-  type WindowCount,
-} from "../../../src/rate-limit/rate-limiter";
+import type { Consumption, RateLimiter } from "../../../src/rate-limit/rate-limiter";
 import type { RateLimitConfig } from "../../../src/config/config";
 import { ServiceUnavailableError, TooManyRequestsError } from "../../../src/errors/app-errors";
 import { frozenClock } from "../../support/frozen-clock";
 
 const WINDOW_SECONDS = 600;
 
-/** Fixed-window counters in memory, recording what was asked of them. */
+/** Counters in memory, in windows aligned to the clock, recording what was asked of them. */
 class MemoryRateLimiter implements RateLimiter {
   readonly counts = new Map<string, number>();
   readonly consumed: string[] = [];
@@ -20,14 +16,16 @@ class MemoryRateLimiter implements RateLimiter {
 
   constructor(private readonly now: () => number) {}
 
-  consume(bucket: string, hits: number): Promise<WindowCount> {
+  consume(bucket: string, hits: number, limit: number): Promise<Consumption> {
     if (this.failing) return Promise.reject(new Error("connection refused"));
     this.consumed.push(bucket);
-    const window = fixedWindow(this.now(), WINDOW_SECONDS * 1000);
-    const key = `${bucket}@${window.start}`;
+    const windowMs = WINDOW_SECONDS * 1000;
+    const windowStart = Math.floor(this.now() / windowMs) * windowMs;
+    const key = `${bucket}@${windowStart}`;
     const total = (this.counts.get(key) ?? 0) + hits;
     this.counts.set(key, total);
-    return Promise.resolve({ hits: total, resetsAt: window.end });
+    const msBeforeNext = windowStart + windowMs - this.now();
+    return Promise.resolve({ allowed: total <= limit, hits: total, msBeforeNext });
   }
 
   purgeExpired = () => Promise.resolve(0);
@@ -60,7 +58,6 @@ function setUp(limits: Partial<RateLimitConfig> = {}) {
         ...(origin.requestId ? { requestId: origin.requestId } : {}),
       }),
     logger,
-    clock,
   );
   return { clock, store, audits, logLines, limits: attemptLimits };
 }
