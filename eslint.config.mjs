@@ -10,6 +10,7 @@ export default tseslint.config(
       "eslint.config.mjs",
       "jest.config.js",
       "jest.e2e.config.js",
+      "jest.deploy.config.js",
       // The example app has its own toolchain and dependencies: `npm run build --prefix
       // examples/web` typechecks it, and CI runs that.
       "examples/",

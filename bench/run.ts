@@ -14,7 +14,7 @@ import {
 } from "./load";
 import { runTokenMicroBenchmark } from "./micro";
 import { type BenchDatabase, RevocationLogWriter } from "./revocation-log";
-import { findFreePort, ServerProcess } from "./server";
+import { benchServerEnv, findFreePort, ServerProcess } from "./server";
 import { fixed, printTable } from "./table";
 
 const READY_TIMEOUT_MILLIS = 60_000;
@@ -126,22 +126,10 @@ async function startServer(
     ? { kind: "mysql", url: externalDatabase }
     : { kind: "sqlite", path: join(tempDir, "bench.sqlite") };
   const port = await findFreePort();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    NODE_ENV: "production",
-    JWT_SECRET: randomBytes(48).toString("base64url"),
-    DATABASE_URL: database.kind === "mysql" ? database.url : `sqlite:${database.path}`,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "warn",
-    // Every login here comes from one address and account: limits high enough never to refuse
-    // one, so the measured logins still pay for counting the attempts.
-    RATE_LIMIT_LOGIN_PER_ACCOUNT: "9999999",
-    RATE_LIMIT_LOGIN_PER_ADDRESS: "9999999",
-    RATE_LIMIT_REFRESH_PER_SESSION: "9999999",
-    RATE_LIMIT_REFRESH_PER_ADDRESS: "9999999",
-  };
-  if (process.env.UV_THREADPOOL_SIZE) env.UV_THREADPOOL_SIZE = process.env.UV_THREADPOOL_SIZE;
+  const env = benchServerEnv(
+    database.kind === "mysql" ? database.url : `sqlite:${database.path}`,
+    port,
+  );
   // The temp dir as working directory keeps a developer's .env out of the measured server.
   const server = new ServerProcess({
     mainScript: resolve(__dirname, "../src/main.js"),

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -21,11 +22,38 @@ export async function findFreePort(): Promise<number> {
   return address.port;
 }
 
+/**
+ * The environment of a measured server: a production build with logs at warn, and rate limits
+ * high enough never to refuse the load's logins (all from one address and a few accounts), so
+ * they are still counted and paid for. No developer `.env` leaks in: only PATH is inherited.
+ */
+export function benchServerEnv(databaseUrl: string, port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    NODE_ENV: "production",
+    JWT_SECRET: randomBytes(48).toString("base64url"),
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    HOST: HOST,
+    LOG_LEVEL: "warn",
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: "9999999",
+    RATE_LIMIT_LOGIN_PER_ADDRESS: "9999999",
+    RATE_LIMIT_REFRESH_PER_SESSION: "9999999",
+    RATE_LIMIT_REFRESH_PER_ADDRESS: "9999999",
+  };
+  if (process.env.UV_THREADPOOL_SIZE) env.UV_THREADPOOL_SIZE = process.env.UV_THREADPOOL_SIZE;
+  return env;
+}
+
 export interface ServerLaunch {
   readonly mainScript: string;
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
   readonly port: number;
+  /** Node options before the script, such as `--trace-gc`. */
+  readonly nodeArgs?: readonly string[];
+  /** Everything the child prints, as it comes. */
+  readonly onOutput?: (chunk: string) => void;
 }
 
 /** The API server as a child process: started at construction, stopped by `stop`. */
@@ -38,13 +66,15 @@ export class ServerProcess {
 
   constructor(launch: ServerLaunch) {
     this.url = `http://${HOST}:${launch.port}`;
-    this.child = spawn(process.execPath, [launch.mainScript], {
+    this.child = spawn(process.execPath, [...(launch.nodeArgs ?? []), launch.mainScript], {
       cwd: launch.cwd,
       env: launch.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     const keep = (chunk: Buffer) => {
-      this.tail = (this.tail + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
+      const text = chunk.toString("utf8");
+      this.tail = (this.tail + text).slice(-OUTPUT_TAIL_CHARS);
+      launch.onOutput?.(text);
     };
     this.child.stdout?.on("data", keep);
     this.child.stderr?.on("data", keep);

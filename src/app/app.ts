@@ -10,10 +10,16 @@ import type { RateLimiter } from "../rate-limit/rate-limiter";
 import { createRateLimitStore } from "../rate-limit/rate-limit-store";
 import type { AppConfig } from "../config/config";
 import { contextFactory } from "../context/context.factory";
+import type { RequestContext } from "../context/context.type";
 import type { Clock } from "../core/clock";
 import { migrate } from "../db/migrate";
+import { chargeResolvedFields, ExecutionBudgets } from "../graphql/budget";
+import { executionBudgetPlugin } from "../graphql/budget.plugin";
+import { costLimitPlugin } from "../graphql/cost.plugin";
+import { RuntimeHealth } from "../health/runtime-health";
 import { createHttpApp, GRAPHQL_PATH } from "../http/http-app";
 import { HttpServer } from "../http/http-server";
+import { applyServerTimeouts } from "../http/server-timeouts";
 import { createLogger, type Logger } from "../logger";
 import { tasksByOwnerLoader } from "../tasks/task.loaders";
 import { TaskResolver } from "../tasks/task.resolver";
@@ -138,7 +144,22 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     .register(TaskResolver, new TaskResolver(services.tasks, userById))
     .register(UserTasksResolver, new UserTasksResolver(tasksByOwnerLoader(services.tasks)))
     .register(SessionResolver, new SessionResolver(services.sessions));
-  const schema = await buildAppSchema(container);
+  // Every resolved field charges its request's run-time budget (context.budget).
+  const schema = chargeResolvedFields(
+    await buildAppSchema(container),
+    (context) => (context as RequestContext).budget,
+  );
+  const budgets = new ExecutionBudgets(config.graphqlLimits);
+  const health = new RuntimeHealth(logger, services.revocations, {
+    viewAgeWarnMs: config.revocation.maxStalenessMs,
+  });
+  lifecycle.add(
+    "runtime health",
+    startable({
+      start: () => Promise.resolve(health.start()),
+      stop: () => Promise.resolve(health.stop()),
+    }),
+  );
 
   const cookieOptions = { secure: config.env === "production", path: GRAPHQL_PATH };
   const { app, apollo } = await createHttpApp({
@@ -148,7 +169,15 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     introspection: config.introspection,
     playground: config.playground,
     trustProxy: config.trustProxy,
-    plugins: [rateLimitPlugin(attemptLimits)],
+    plugins: [
+      costLimitPlugin({
+        maxCost: config.graphqlLimits.maxCost,
+        defaultListSize: config.graphqlLimits.defaultPageSize,
+        maxListSize: config.graphqlLimits.maxPageSize,
+      }),
+      rateLimitPlugin(attemptLimits),
+      executionBudgetPlugin(logger),
+    ],
     suggestions: config.suggestions,
     limits: config.graphqlLimits,
     corsOrigins: config.corsOrigins,
@@ -156,7 +185,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     createContext: contextFactory({
       authenticate: (authorization) => bearer.authenticate(authorization),
       refreshCookie: (header, response) => new RefreshCookie(header, response, cookieOptions),
+      budget: () => budgets.forRequest(),
     }),
+    readiness: () => health.report(),
     isReady: async () => {
       if (!dataSource.isInitialized) return false;
       await dataSource.query("SELECT 1");
@@ -164,7 +195,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     },
   });
   lifecycle.add("graphql", startable({ stop: () => apollo.stop() }));
-  const http = new HttpServer(app, config.port, config.host);
+  const http = new HttpServer(app, config.port, config.host, (server) =>
+    applyServerTimeouts(server, config.httpServer, logger),
+  );
   lifecycle.add("http", http);
 
   return {

@@ -5,6 +5,7 @@ import { Role } from "../core/role";
 import { authChecker } from "../authorization/auth.checker";
 import { AuthResolver } from "../auth/auth.resolver";
 import { InternalError } from "../errors/app-errors";
+import { schemaDirectives } from "../graphql/directives";
 import { databaseErrorsMiddleware } from "../graphql/database-errors.middleware";
 import { SessionResolver } from "../auth/session.resolver";
 import { TaskResolver } from "../tasks/task.resolver";
@@ -35,6 +36,7 @@ export function buildAppSchema(container: ContainerType = noContainer): Promise<
     container,
     authChecker,
     authMode: "error",
+    directives: [...schemaDirectives],
     globalMiddlewares: [databaseErrorsMiddleware],
     // The contract names the scalar DateTime; type-graphql 2 would call it DateTimeISO.
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

@@ -79,7 +79,18 @@ export function createServices(
     );
   }
   const audit = new AuditLog(logger);
-  const users = new UserService(dataSource.getRepository(User), hasher, clock, revocations, audit);
+  const pageLimits = {
+    defaultSize: config.graphqlLimits.defaultPageSize,
+    maxSize: config.graphqlLimits.maxPageSize,
+  };
+  const users = new UserService(
+    dataSource.getRepository(User),
+    hasher,
+    clock,
+    revocations,
+    audit,
+    pageLimits,
+  );
   const sessions = new SessionService(
     dataSource,
     revocations,
@@ -102,7 +113,7 @@ export function createServices(
     clock,
   );
   const auth = new AuthService(users, sessions, tokens, clock, audit);
-  const tasks = new TaskService(dataSource.getRepository(Task), clock);
+  const tasks = new TaskService(dataSource.getRepository(Task), clock, pageLimits);
   return { clock, audit, keys, hasher, revocations, users, sessions, tokens, auth, tasks };
 }
 

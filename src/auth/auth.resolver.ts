@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from "type-graphql";
 import type { RequestContext } from "../context/context.type";
+import { Cost } from "../graphql/directives";
 import type { AuthResult, AuthService } from "./auth.service";
 import { AuthPayload, LoginInput, RegisterInput } from "./auth.types";
 import { CurrentPrincipal } from "../authorization/current-principal.decorator";
@@ -11,6 +12,9 @@ function deliver(result: AuthResult, context: RequestContext): AuthPayload {
   return Object.assign(new AuthPayload(), { ...result, tokenType: "Bearer" });
 }
 
+/** One argon2id hash or verification: tens of milliseconds of a thread-pool thread. */
+const PASSWORD_HASHING_COST = 10;
+
 /**
  * Sign-in and token lifecycle. No class-level `@Authorized()`: register, login, refresh and
  * logout must work without an access token (see PUBLIC_OPERATIONS); the rest is guarded.
@@ -19,6 +23,7 @@ function deliver(result: AuthResult, context: RequestContext): AuthPayload {
 export class AuthResolver {
   constructor(private readonly auth: AuthService) {}
 
+  @Cost(PASSWORD_HASHING_COST)
   @Mutation(() => AuthPayload, {
     description: "Creates an account with the USER role and signs in.",
   })
@@ -29,6 +34,7 @@ export class AuthResolver {
     return deliver(await this.auth.register(input, context.origin), context);
   }
 
+  @Cost(PASSWORD_HASHING_COST)
   @Mutation(() => AuthPayload)
   async login(
     @Arg("input", () => LoginInput) input: LoginInput,
@@ -66,6 +72,7 @@ export class AuthResolver {
   }
 
   @Authorized()
+  @Cost(PASSWORD_HASHING_COST)
   @Mutation(() => Boolean, { description: "Also ends every other session of the user." })
   changePassword(
     @Arg("currentPassword", () => String) currentPassword: string,

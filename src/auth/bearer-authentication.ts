@@ -35,12 +35,16 @@ export class BearerAuthentication {
     readonly refusals = new TokenRefusals(),
   ) {}
 
-  authenticate(authorization: string | undefined): Principal | null {
+  async authenticate(authorization: string | undefined): Promise<Principal | null> {
     if (authorization === undefined) return null;
     try {
       const match = BEARER.exec(authorization);
       if (!match) throw new InvalidTokenError("authorization-scheme");
-      const principal = this.revocations.check(this.tokens.verifyAccessToken(match[1]));
+      // Verified first, so a forged token is refused without waiting and cannot make anyone wait.
+      const verified = this.tokens.verifyAccessToken(match[1]);
+      // The view is looked up only after the wait, so whatever the fresh read brought in counts.
+      await this.revocations.awaitFreshView();
+      const principal = this.revocations.check(verified);
       if (!principal) throw new InvalidTokenError("revoked");
       return principal;
     } catch (error) {

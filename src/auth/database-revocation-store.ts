@@ -14,7 +14,15 @@ export interface RevocationSettings {
   readonly maxStalenessMs: number;
   /** How long a revocation must be remembered: the longest an access token lives, plus skew. */
   readonly retentionSeconds: number;
+  /**
+   * Past the staleness bound with no read failed (the event loop was busy), how long a request
+   * waits for a fresh read before it is refused; DEFAULT_STALL_WAIT_MS when not given.
+   */
+  readonly stallWaitMs?: number;
 }
+
+/** A few round trips to the database, and well under the staleness bound itself. */
+export const DEFAULT_STALL_WAIT_MS = 300;
 
 /** A revocation as the services report it once committed, and as peers relay it. */
 export interface RevocationNotice {
@@ -47,6 +55,14 @@ export class DatabaseRevocationStore implements RevocationStore {
   private lastPrunedAt = -Infinity;
   private rowsRead = 0;
   private lastRefreshedAt = -Infinity;
+  /** Whether the last read of the log failed: the log cannot be read, so nothing is waited for. */
+  private lastReadFailed = false;
+  /** When the read in flight (`polling`) started, on the monotonic clock. */
+  private pollStartedAt = -Infinity;
+  /** Requests waiting in `awaitFreshView`, each woken by the end of a read or its own deadline. */
+  private readonly waiters = new Set<() => void>();
+  private staleWaits = 0;
+  private staleRefusals = 0;
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   /** A read was asked for while one was in flight (which may have missed the new rows). */
@@ -71,10 +87,47 @@ export class DatabaseRevocationStore implements RevocationStore {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.polling?.catch(() => undefined);
+    // No read will come any more: waiting requests go on to `check`, which decides alone.
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  /**
+   * Resolves at once while the view is within its bound, or when the last read failed (the log
+   * cannot be read: `check` refuses at once, as it always has). Otherwise the view is past its
+   * bound because reads could not run or be answered in time, typically because the event loop
+   * was held by other work; this then waits, at most `stallWaitMs`, until a read started after
+   * this call ends (a read in flight that started earlier is followed by one more), or until any
+   * read fails. Every waiting request shares the same reads. It never admits anything itself:
+   * the caller goes on to `check`, which still refuses a view past its bound, and whose lookup
+   * sees whatever the fresh read brought in.
+   */
+  awaitFreshView(): Promise<void> {
+    if (this.isFresh() || this.lastReadFailed || this.timer === undefined) {
+      return Promise.resolve();
+    }
+    this.staleWaits++;
+    const calledAt = this.monotonicNow();
+    if (this.polling === undefined) void this.pollSafely();
+    else if (this.pollStartedAt < calledAt) this.readAgain = true;
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(deadline);
+        this.waiters.delete(wake);
+        resolve();
+      };
+      const deadline = setTimeout(wake, this.settings.stallWaitMs ?? DEFAULT_STALL_WAIT_MS);
+      this.waiters.add(wake);
+    });
+  }
+
+  /** How old the view is: the time since the last successful read started, in milliseconds. */
+  viewAgeMs(): number {
+    return this.monotonicNow() - this.lastRefreshedAt;
   }
 
   check(principal: Principal): Principal | null {
-    if (this.monotonicNow() - this.lastRefreshedAt > this.settings.maxStalenessMs) {
+    if (!this.isFresh()) {
+      this.staleRefusals++;
       throw new ServiceUnavailableError();
     }
     if (this.revokedSessions.has(principal.sessionId)) return null;
@@ -84,14 +137,32 @@ export class DatabaseRevocationStore implements RevocationStore {
     return roles.length === principal.roles.length ? principal : { ...principal, roles };
   }
 
-  /** What the view holds and how much of the log it has read, for logs and benchmarks. */
-  stats(): { revokedSessions: number; roleChanges: number; rowsRead: number; awaitedIds: number } {
+  /**
+   * What the view holds and how much of the log it has read, for logs and benchmarks; and how
+   * many checks found it past its bound and waited (`staleWaits`), or were refused
+   * (`staleRefusals`), since start.
+   */
+  stats(): {
+    revokedSessions: number;
+    roleChanges: number;
+    rowsRead: number;
+    awaitedIds: number;
+    staleWaits: number;
+    staleRefusals: number;
+  } {
     return {
       revokedSessions: this.revokedSessions.size,
       roleChanges: this.currentRoles.size,
       rowsRead: this.rowsRead,
       awaitedIds: this.gaps.size,
+      staleWaits: this.staleWaits,
+      staleRefusals: this.staleRefusals,
     };
+  }
+
+  /** The contract's bound: the last successful read started at most `maxStalenessMs` ago. */
+  private isFresh(): boolean {
+    return this.monotonicNow() - this.lastRefreshedAt <= this.settings.maxStalenessMs;
   }
 
   /**
@@ -205,13 +276,30 @@ export class DatabaseRevocationStore implements RevocationStore {
 
   private async poll(): Promise<void> {
     const started = this.monotonicNow();
+    this.pollStartedAt = started;
     this.polling = this.readLog();
     try {
       await this.polling;
       this.lastRefreshedAt = started;
+      this.lastReadFailed = false;
+    } catch (error) {
+      this.lastReadFailed = true;
+      throw error;
     } finally {
       this.polling = undefined;
+      this.wakeWaiters();
     }
+  }
+
+  /**
+   * After each read: a failure ends every wait (the log cannot be read), and so does a view back
+   * within its bound. A read that succeeded but had started too long ago (it was in flight while
+   * the loop was held) leaves the waits to the read queued after it.
+   */
+  private wakeWaiters(): void {
+    if (this.waiters.size === 0) return;
+    if (!this.lastReadFailed && !this.isFresh()) return;
+    for (const wake of [...this.waiters]) wake();
   }
 
   private async readLog(): Promise<void> {

@@ -10,6 +10,12 @@ export interface RevocationStore {
   start(): Promise<void>;
   stop(): Promise<void>;
   /**
+   * Resolves once `check` may be asked: at once while the view is fresh or cannot be refreshed,
+   * or, when the view went past its bound only because the event loop was busy, after one fresh
+   * read (bounded). Never rejects and admits nothing: `check` decides.
+   */
+  awaitFreshView(): Promise<void>;
+  /**
    * The principal with its effective roles, or null when its session is revoked. Throws
    * ServiceUnavailableError when the view could not be refreshed in time (fail closed).
    */

@@ -3,6 +3,7 @@ import type { RequestContext } from "../context/context.type";
 import { Role } from "../core/role";
 import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
+import { AssumedSize } from "../graphql/directives";
 import type { SessionService } from "./session.service";
 import { SessionView } from "./session.types";
 
@@ -11,6 +12,9 @@ import { SessionView } from "./session.types";
 export class SessionResolver {
   constructor(private readonly sessionService: SessionService) {}
 
+  // Not paged: a person has a handful of sessions. The estimate assumes 20; a user with
+  // thousands (a script logging in for weeks) meets the run-time budget instead.
+  @AssumedSize(20)
   @Query(() => [SessionView], { description: "The caller's live sessions, newest first." })
   async sessions(@CurrentPrincipal() principal: Principal): Promise<SessionView[]> {
     const live = await this.sessionService.listLive(principal.userId);

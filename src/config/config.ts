@@ -53,6 +53,8 @@ export interface AppConfig {
   /** Whether validation errors may say "Did you mean ...?", naming fields the caller did not ask for. */
   readonly suggestions: boolean;
   readonly graphqlLimits: GraphQLLimits;
+  /** Timeouts and the connection bound of the HTTP server (see http/server-timeouts.ts). */
+  readonly httpServer: HttpServerLimits;
   /** Exact origins allowed to call the API from a browser; empty: no CORS headers at all. */
   readonly corsOrigins: readonly string[];
   /** Send Strict-Transport-Security (only meaningful behind HTTPS). */
@@ -85,8 +87,21 @@ export interface RateLimitConfig {
 export interface GraphQLLimits {
   /** Nesting of fields, introspection excepted (graphql-js bounds introspection itself). */
   readonly maxDepth: number;
-  /** graphql-armor cost: objects 2, scalars 1, times 1.5 per level of nesting. */
+  /**
+   * Estimated cost of one operation (IBM cost specification, as Apollo Router counts it: objects
+   * 1, scalars 0, mutations 10, lists times their size), refused before execution when over.
+   */
   readonly maxCost: number;
+  /** Items a paged list returns without `first`; the list size the cost estimate assumes then. */
+  readonly defaultPageSize: number;
+  /** The largest `first` a paged list accepts. */
+  readonly maxPageSize: number;
+  /** Fields resolved for one HTTP request (all operations of a batch together) before it is stopped. */
+  readonly maxResolvedFields: number;
+  /** Execution time of one HTTP request before it is stopped. */
+  readonly maxExecutionMs: number;
+  /** Fields of one response name in one selection set (graphql-js compares them pairwise). */
+  readonly maxFieldRepeats: number;
   readonly maxAliases: number;
   readonly maxDirectives: number;
   /** Lexical tokens in one document; the parser stops counting there. */
@@ -95,6 +110,20 @@ export interface GraphQLLimits {
   readonly maxBatch: number;
   /** Bytes of one request body. */
   readonly maxBodyBytes: number;
+}
+
+/** What one HTTP connection may hold, and how many there may be. */
+export interface HttpServerLimits {
+  /** From a request's first byte to the end of its headers. */
+  readonly headersTimeoutMs: number;
+  /** From a request's first byte to the end of its body. */
+  readonly requestTimeoutMs: number;
+  /** A kept-alive connection with no request in flight. */
+  readonly keepAliveTimeoutMs: number;
+  /** No bytes either way while a request is read or answered. */
+  readonly idleTimeoutMs: number;
+  /** Open connections; further ones are refused, and idle kept-alive ones closed. */
+  readonly maxConnections: number;
 }
 
 /**
@@ -158,14 +187,43 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
       "GRAPHQL_PLAYGROUND needs introspection: set GRAPHQL_INTROSPECTION=true as well, or turn the playground off",
     );
   }
+  // Read in this order, so problems are listed as they always were.
+  const maxBodyBytes = read("GRAPHQL_MAX_BODY");
+  const maxExecutionMs = read("GRAPHQL_MAX_EXECUTION_TIME");
+  const maxPageSize = read("GRAPHQL_MAX_PAGE_SIZE");
+  const maxDepth = read("GRAPHQL_MAX_DEPTH");
+  const maxCost = read("GRAPHQL_MAX_COST");
+  const defaultPageSize = read("GRAPHQL_DEFAULT_PAGE_SIZE", Math.min(100, maxPageSize));
+  if (defaultPageSize < 1 || defaultPageSize > maxPageSize) {
+    problems.push(
+      `GRAPHQL_DEFAULT_PAGE_SIZE must be an integer from 1 to GRAPHQL_MAX_PAGE_SIZE (${maxPageSize})`,
+    );
+  }
   const graphqlLimits: GraphQLLimits = {
-    maxBodyBytes: read("GRAPHQL_MAX_BODY"),
-    maxDepth: read("GRAPHQL_MAX_DEPTH"),
-    maxCost: read("GRAPHQL_MAX_COST"),
+    maxBodyBytes,
+    maxDepth,
+    maxCost,
+    maxPageSize,
+    defaultPageSize,
+    maxResolvedFields: read("GRAPHQL_MAX_FIELDS"),
+    maxFieldRepeats: read("GRAPHQL_MAX_FIELD_REPEATS"),
+    maxExecutionMs,
     maxAliases: read("GRAPHQL_MAX_ALIASES"),
     maxDirectives: read("GRAPHQL_MAX_DIRECTIVES"),
     maxTokens: read("GRAPHQL_MAX_TOKENS"),
     maxBatch: read("GRAPHQL_MAX_BATCH"),
+  };
+  const headersTimeout = read("HTTP_HEADERS_TIMEOUT");
+  const requestTimeout = read("HTTP_REQUEST_TIMEOUT");
+  if (requestTimeout < headersTimeout) {
+    problems.push("HTTP_REQUEST_TIMEOUT must not be shorter than HTTP_HEADERS_TIMEOUT");
+  }
+  const httpServer: HttpServerLimits = {
+    headersTimeoutMs: headersTimeout * 1000,
+    requestTimeoutMs: requestTimeout * 1000,
+    keepAliveTimeoutMs: read("HTTP_KEEP_ALIVE_TIMEOUT") * 1000,
+    idleTimeoutMs: read("HTTP_IDLE_TIMEOUT") * 1000,
+    maxConnections: read("HTTP_MAX_CONNECTIONS"),
   };
   const corsOrigins = read("CORS_ORIGINS") ?? [];
   const hsts = read("HSTS", production);
@@ -207,6 +265,7 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     playground,
     suggestions,
     graphqlLimits,
+    httpServer,
     corsOrigins,
     hsts,
     logLevel,

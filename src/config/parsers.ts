@@ -91,6 +91,23 @@ export function duration(min: number, max: number): Parser<number> {
   };
 }
 
+/** A duration that may be finer than a second: `250ms` as well as `5s` or `2m`, in milliseconds. */
+export function durationMillis(minMs: number, maxMs: number): Parser<number> {
+  return {
+    accepts: `${minMs}ms to ${durationText(maxMs / 1000)}`,
+    parse(value, { name, problems }) {
+      const millis = /^\s*(\d{1,9})\s*ms\s*$/i.exec(value);
+      const seconds = millis ? undefined : parseDurationSeconds(value);
+      const ms = millis ? Number(millis[1]) : seconds === undefined ? undefined : seconds * 1000;
+      if (ms !== undefined && ms >= minMs && ms <= maxMs) return ms;
+      problems.push(
+        `${name} must be a duration like 5s or 500ms, from ${minMs}ms to ${durationText(maxMs / 1000)}`,
+      );
+      return undefined;
+    },
+  };
+}
+
 /** true/false, yes/no, on/off or 1/0, in any case. */
 export const boolean: Parser<boolean> = {
   parse(value, { name, problems }) {

@@ -5,6 +5,7 @@ import {
   byteSize,
   databaseUrl,
   duration,
+  durationMillis,
   integer,
   kid,
   limit,
@@ -190,9 +191,40 @@ export const VARIABLES = {
     parser: integer(1, 100),
   },
   GRAPHQL_MAX_COST: {
-    meaning: "cost of one document: objects 2, scalars 1, times 1.5 per level of nesting",
-    default: "1000",
-    parser: integer(1, 1_000_000),
+    meaning:
+      "estimated cost of one request, counted with list sizes (objects 1, scalars 0, mutations 10, lists times their `first` or the default page; see GraphQL limits)",
+    default: "5000",
+    parser: integer(1, 10_000_000),
+  },
+  GRAPHQL_MAX_FIELD_REPEATS: {
+    meaning: "fields of one response name in one selection set (graphql-js compares them pairwise)",
+    default: "10",
+    parser: integer(1, 1000),
+  },
+  GRAPHQL_MAX_PAGE_SIZE: {
+    meaning: "the largest `first` a paged list accepts",
+    default: "500",
+    parser: integer(1, 10_000),
+  },
+  GRAPHQL_DEFAULT_PAGE_SIZE: {
+    meaning:
+      "items a paged list returns without `first`, and the size the cost estimate assumes for it",
+    whenUnset: "`100` (or `GRAPHQL_MAX_PAGE_SIZE` when smaller)",
+    // Its upper bound is GRAPHQL_MAX_PAGE_SIZE, which loadConfig checks once both are read.
+    parser: {
+      ...integer(0, 10_000, "an integer from 1 to GRAPHQL_MAX_PAGE_SIZE"),
+      accepts: "1 to `GRAPHQL_MAX_PAGE_SIZE`",
+    },
+  },
+  GRAPHQL_MAX_FIELDS: {
+    meaning: "run-time budget: fields one request resolves (a batch's operations together)",
+    default: "50000",
+    parser: integer(10, 10_000_000),
+  },
+  GRAPHQL_MAX_EXECUTION_TIME: {
+    meaning: "run-time budget: how long one request may execute",
+    default: "5s",
+    parser: durationMillis(10, 600_000),
   },
   GRAPHQL_MAX_ALIASES: {
     meaning: "aliases in one document",
@@ -213,6 +245,32 @@ export const VARIABLES = {
     meaning: "operations in one batched (JSON array) request",
     default: "10",
     parser: integer(1, 100),
+  },
+  HTTP_HEADERS_TIMEOUT: {
+    meaning:
+      "from a request's first byte to the end of its headers; then 408 and closed (see HTTP server timeouts)",
+    default: "10s",
+    parser: duration(1, 300),
+  },
+  HTTP_REQUEST_TIMEOUT: {
+    meaning: "from a request's first byte to the end of its body; at least `HTTP_HEADERS_TIMEOUT`",
+    default: "30s",
+    parser: duration(1, 3600),
+  },
+  HTTP_KEEP_ALIVE_TIMEOUT: {
+    meaning: "how long a kept-alive connection may wait for its next request",
+    default: "5s",
+    parser: duration(1, 600),
+  },
+  HTTP_IDLE_TIMEOUT: {
+    meaning: "no bytes either way while a request is read or answered; then the socket is closed",
+    default: "30s",
+    parser: duration(1, 3600),
+  },
+  HTTP_MAX_CONNECTIONS: {
+    meaning: "open connections; past it new ones are refused and idle kept-alive ones closed",
+    default: "4096",
+    parser: integer(1, 1_000_000),
   },
   CORS_ORIGINS: {
     meaning: "comma-separated exact origins allowed to call from a browser, with credentials",

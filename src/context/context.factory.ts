@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Principal } from "../core/principal";
 import type { RefreshCookieJar, RequestContext } from "./context.type";
+import type { ExecutionBudget } from "./execution-budget";
 import { RequestLoaders } from "./request-loaders";
 import { RequestRefusal } from "./request-refusal";
 
@@ -19,21 +20,23 @@ export interface IncomingRequest {
 }
 
 export interface ContextSources {
-  /** The Authorization header to a verified principal, null without one; throws a 401 error. */
-  authenticate(authorization: string | undefined): Principal | null;
+  /** The Authorization header to a verified principal, null without one; rejects with a 401. */
+  authenticate(authorization: string | undefined): Promise<Principal | null>;
   refreshCookie(cookieHeader: string | undefined, response: CookieTarget): RefreshCookieJar;
+  /** A fresh run-time budget for the request. */
+  budget(): ExecutionBudget;
 }
 
 /** Builds each request's context: authentication first, so a bad token fails the request. */
 export function contextFactory(
   sources: ContextSources,
 ): (request: IncomingRequest) => Promise<RequestContext> {
-  // A throw here (a refused token) rejects the context promise: the HTTP integration turns the
-  // error's status (401, 503) into the response's.
-  return (request) => {
+  // A refused token rejects the context promise: the HTTP integration turns the error's status
+  // (401, 503) into the response's.
+  return async (request) => {
     const { headers } = request;
-    return Promise.resolve({
-      principal: sources.authenticate(headers.authorization),
+    return {
+      principal: await sources.authenticate(headers.authorization),
       origin: {
         requestId: request.requestId,
         clientAddress: request.clientAddress,
@@ -42,6 +45,7 @@ export function contextFactory(
       loaders: new RequestLoaders(),
       refreshCookie: sources.refreshCookie(headers.cookie, request.response),
       refusal: new RequestRefusal(),
-    });
+      budget: sources.budget(),
+    };
   };
 }

@@ -1,5 +1,6 @@
 import type { Principal } from "../core/principal";
 import type { RequestOrigin } from "../core/request-origin";
+import type { ExecutionBudget } from "./execution-budget";
 import type { RequestLoaders } from "./request-loaders";
 import type { RequestRefusal } from "./request-refusal";
 
@@ -22,4 +23,6 @@ export interface RequestContext {
   readonly refreshCookie: RefreshCookieJar;
   /** Shared by the operations of a batched request, so a refusal sets the whole response's status. */
   readonly refusal: RequestRefusal;
+  /** Fields and time this request may still spend executing, all its operations together. */
+  readonly budget: ExecutionBudget;
 }

@@ -1,28 +1,25 @@
-import type DataLoader from "dataloader";
-
 /**
- * A kind of per-request loader: how to make one, and the key under which a request keeps it.
- * Features declare theirs beside their services; the composition root makes each kind once and
- * hands it to every resolver that loads through it, so they all batch into the same loader.
+ * A kind of per-request loader (a DataLoader, or a family of them): how to make one, and the key
+ * under which a request keeps it. Features declare theirs beside their services; the composition
+ * root makes each kind once and hands it to every resolver that loads through it, so they all
+ * batch into the same loader.
  */
-export interface LoaderKind<K, V> {
-  create(): DataLoader<K, V>;
+export interface LoaderKind<T> {
+  create(): T;
 }
 
-export function loaderKind<K, V>(create: () => DataLoader<K, V>): LoaderKind<K, V> {
+export function loaderKind<T>(create: () => T): LoaderKind<T> {
   return { create };
 }
 
 /** The loaders of one request, made on first use: nothing is cached across requests. */
 export class RequestLoaders {
-  private readonly loaders = new Map<LoaderKind<unknown, unknown>, unknown>();
+  private readonly loaders = new Map<LoaderKind<unknown>, unknown>();
 
-  get<K, V>(kind: LoaderKind<K, V>): DataLoader<K, V> {
-    let loader = this.loaders.get(kind) as DataLoader<K, V> | undefined;
-    if (!loader) {
-      loader = kind.create();
-      this.loaders.set(kind, loader);
-    }
+  get<T>(kind: LoaderKind<T>): T {
+    if (this.loaders.has(kind)) return this.loaders.get(kind) as T;
+    const loader = kind.create();
+    this.loaders.set(kind, loader);
     return loader;
   }
 }

@@ -5,6 +5,8 @@ interface AppErrorOptions {
   status?: number;
   headers?: Record<string, string>;
   extensions?: Record<string, unknown>;
+  /** Set only where graphql-js must take the error as already located (see ExecutionBudgetExceededError). */
+  path?: ReadonlyArray<string | number>;
 }
 
 /**
@@ -25,6 +27,7 @@ export abstract class AppError extends GraphQLError {
         ...options.extensions,
         ...(Object.keys(http).length > 0 ? { http } : {}),
       },
+      ...(options.path ? { path: options.path } : {}),
     });
     this.name = new.target.name;
   }
@@ -122,6 +125,46 @@ export class ServiceUnavailableError extends AppError {
       status: 503,
       headers: { "Retry-After": "1" },
     });
+  }
+}
+
+/**
+ * An operation whose estimated cost is over GRAPHQL_MAX_COST, refused before any resolver runs.
+ * The extensions are Apollo Router's (`cost.estimated`, `cost.max`), so a client written for a
+ * router's demand control reads this one too.
+ */
+export class CostEstimatedTooExpensiveError extends AppError {
+  constructor(estimated: number, max: number) {
+    super(
+      `The estimated cost of this operation (${estimated}) exceeds the maximum of ${max}: ` +
+        "ask for smaller pages (first) or fewer nested lists.",
+      ErrorCode.CostEstimatedTooExpensive,
+      { status: 400, extensions: { "cost.estimated": estimated, "cost.max": max } },
+    );
+  }
+}
+
+export type ExecutionBudgetReason = "RESOLVED_FIELDS" | "EXECUTION_TIME";
+
+/**
+ * A request stopped while it ran: it resolved more fields, or ran longer, than allowed. Once it is
+ * stopped, every field still to resolve fails with this one error, and tens of thousands may be
+ * waiting; an empty `path` makes graphql-js take it as already located (locatedError returns it
+ * as it is) instead of building a new error, with a stack trace, for each of them. The response
+ * shows this error alone (budget.plugin.ts), never a path.
+ */
+export class ExecutionBudgetExceededError extends AppError {
+  constructor(
+    readonly reason: ExecutionBudgetReason,
+    readonly limit: number,
+  ) {
+    super(
+      reason === "RESOLVED_FIELDS"
+        ? `The request was stopped after resolving ${limit} fields: ask for less in one request.`
+        : `The request was stopped after running ${limit} ms: ask for less in one request.`,
+      ErrorCode.ExecutionBudgetExceeded,
+      { status: 400, extensions: { reason, limit }, path: [] },
+    );
   }
 }
 

@@ -9,6 +9,10 @@ export enum ErrorCode {
   NotFound = "NOT_FOUND",
   TooManyRequests = "TOO_MANY_REQUESTS",
   ServiceUnavailable = "SERVICE_UNAVAILABLE",
+  /** Apollo Router's demand-control code: refused before execution, estimate in extensions. */
+  CostEstimatedTooExpensive = "COST_ESTIMATED_TOO_EXPENSIVE",
+  /** Stopped while running: too many fields resolved, or too long. */
+  ExecutionBudgetExceeded = "EXECUTION_BUDGET_EXCEEDED",
   InternalServerError = "INTERNAL_SERVER_ERROR",
   /** The HTTP body was not JSON (or not the shape a GraphQL request has). */
   BadRequest = "BAD_REQUEST",

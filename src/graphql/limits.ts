@@ -1,4 +1,3 @@
-import { costLimitRule } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
@@ -23,18 +22,18 @@ const rejection = { propagateOnRejection: false, onReject: [report], exposeLimit
 
 /**
  * Validation rules run beside graphql-js's own, on the parsed document, before any resolver.
- * Introspection is left out of depth and cost: the playground's introspection query is 21 levels
- * deep, and graphql-js's own MaxIntrospectionDepthRule (in `specifiedRules` since 16.9) already
- * refuses the nested introspection that would make it expensive. Depth and cost measure the shape
- * of the response, so a fragment spread (Apollo Client's habit) counts as the fields it stands for
- * rather than as a level of its own.
+ * Introspection is left out of depth: the playground's introspection query is 21 levels deep,
+ * and graphql-js's own MaxIntrospectionDepthRule (in `specifiedRules` since 16.9) already refuses
+ * the nested introspection that would make it expensive. Depth measures the shape of the
+ * response, so a fragment spread (Apollo Client's habit) counts as the fields it stands for
+ * rather than as a level of its own. Cost is not a validation rule: it follows list sizes, which
+ * variables may set, so cost.plugin.ts estimates it once the variables are known.
  */
 const shape = { ignoreIntrospection: true, flattenFragments: true };
 
 export function limitRules(limits: GraphQLLimits): ValidationRule[] {
   return [
     maxDepthRule({ n: limits.maxDepth, ...shape, ...rejection }),
-    costLimitRule({ maxCost: limits.maxCost, ...shape, ...rejection }),
     maxAliasesRule({ n: limits.maxAliases, ...rejection }),
     maxDirectivesRule({ n: limits.maxDirectives, ...rejection }),
   ];

@@ -15,6 +15,8 @@ export class HttpServer {
     private readonly handler: RequestListener,
     private readonly port: number,
     private readonly host: string,
+    /** Settings made on the server before it listens (timeouts, the connection bound). */
+    private readonly prepare: (server: Server) => void = () => undefined,
   ) {}
 
   /** `http://host:port` once listening. */
@@ -26,6 +28,7 @@ export class HttpServer {
 
   async start(): Promise<void> {
     const server = createServer(this.handler);
+    this.prepare(server);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.port, this.host, () => {

@@ -5,6 +5,8 @@ export interface ProbeRoutesOptions {
   readonly keys: KeyRing;
   /** Whether the database answers and every migration is applied. */
   readonly isReady: () => Promise<boolean>;
+  /** Figures reported beside the status (event-loop delay, revocation view age). */
+  readonly readiness?: () => object;
 }
 
 /** The contract's HTTP surface besides GraphQL: liveness, readiness and the public keys. */
@@ -15,7 +17,9 @@ export function probeRoutes(options: ProbeRoutesOptions): Router {
   });
   router.get("/readyz", async (_req, res) => {
     const ready = await options.isReady().catch(() => false);
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? "ready" : "unavailable", ...options.readiness?.() });
   });
   router.get("/.well-known/jwks.json", (_req, res) => {
     res.set("Cache-Control", "public, max-age=300").json(options.keys.jwks());

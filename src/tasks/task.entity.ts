@@ -4,6 +4,8 @@ import { timestampColumn, uuidColumn } from "../db/column-types";
 
 @ObjectType("Task")
 @Entity({ name: "tasks" })
+@Index("idx_tasks_owner_created", ["ownerId", "createdAt", "id"])
+@Index("idx_tasks_created", ["createdAt", "id"])
 export class Task {
   @Field(() => ID)
   @PrimaryColumn(uuidColumn("id"))

@@ -1,5 +1,6 @@
 import {
   Arg,
+  Args,
   Authorized,
   Ctx,
   FieldResolver,
@@ -12,8 +13,11 @@ import {
 import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
 import type { RequestContext } from "../context/context.type";
-import type { LoaderKind } from "../context/request-loaders";
+import type { UserByIdLoader } from "../users/user.loaders";
 import { Role } from "../core/role";
+import { Paged } from "../graphql/directives";
+import { encodeCursor } from "../pagination/cursor";
+import { PageArgs } from "../pagination/page.args";
 import { User } from "../users/user.entity";
 import { InternalError } from "../errors/app-errors";
 import { Task } from "./task.entity";
@@ -25,12 +29,16 @@ import type { TaskService } from "./task.service";
 export class TaskResolver {
   constructor(
     private readonly taskService: TaskService,
-    private readonly userById: LoaderKind<string, User | null>,
+    private readonly userById: UserByIdLoader,
   ) {}
 
-  @Query(() => [Task], { description: "The caller's own tasks." })
-  tasks(@CurrentPrincipal() principal: Principal): Promise<Task[]> {
-    return this.taskService.listOwn(principal);
+  @Paged()
+  @Query(() => [Task], { description: "The caller's own tasks, oldest first." })
+  tasks(
+    @Args(() => PageArgs) page: PageArgs,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<Task[]> {
+    return this.taskService.listOwn(principal, page);
   }
 
   @Query(() => Task, { nullable: true, description: "Visible to its owner, EDITOR and ADMIN." })
@@ -42,9 +50,10 @@ export class TaskResolver {
   }
 
   @Authorized(Role.EDITOR, Role.ADMIN)
-  @Query(() => [Task])
-  allTasks(): Promise<Task[]> {
-    return this.taskService.listAll();
+  @Paged()
+  @Query(() => [Task], { description: "Everyone's tasks, oldest first." })
+  allTasks(@Args(() => PageArgs) page: PageArgs): Promise<Task[]> {
+    return this.taskService.listAll(page);
   }
 
   @Mutation(() => Task)
@@ -70,6 +79,14 @@ export class TaskResolver {
     @CurrentPrincipal() principal: Principal,
   ): Promise<boolean> {
     return this.taskService.delete(principal, id);
+  }
+
+  @FieldResolver(() => String, {
+    description:
+      "Where this task sits in a task list: pass it as `after` for the tasks that follow.",
+  })
+  cursor(@Root() task: Task): string {
+    return encodeCursor(task);
   }
 
   @FieldResolver(() => User)

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { In, type Repository } from "typeorm";
+import type { Repository } from "typeorm";
 import type { Principal } from "../core/principal";
 import type { Clock } from "../core/clock";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors/app-errors";
 import { parseId } from "../core/ids";
+import { afterPosition, pageOf } from "../pagination/keyset";
+import { type PageArguments, type PageLimits, toPage, type Page } from "../pagination/page";
 import type { Task } from "./task.entity";
 import { taskPolicy } from "./task.policy";
 
@@ -30,26 +32,59 @@ export class TaskService {
   constructor(
     private readonly tasks: Repository<Task>,
     private readonly clock: Clock,
+    private readonly pageLimits: PageLimits,
   ) {}
 
-  listOwn(principal: Principal): Promise<Task[]> {
-    return this.tasks.find({
-      where: { ownerId: principal.userId },
-      order: { createdAt: "ASC", id: "ASC" },
-    });
+  /** Checks `first` and `after` once, so a list and its loader see the same page. */
+  page(page: PageArguments): Page {
+    return toPage(page, this.pageLimits);
   }
 
-  listAll(): Promise<Task[]> {
-    return this.tasks.find({ order: { createdAt: "ASC", id: "ASC" } });
+  /** One page of the caller's tasks, oldest first. */
+  async listOwn(principal: Principal, page: PageArguments = {}): Promise<Task[]> {
+    const checked = this.page(page);
+    if (checked.size === 0) return [];
+    const query = this.tasks
+      .createQueryBuilder("task")
+      .where("task.ownerId = :ownerId", { ownerId: principal.userId });
+    return pageOf(query, "task", checked).getMany();
   }
 
-  /** Tasks of several owners at once, for the per-request loader behind `User.tasks`. */
-  async listByOwners(ownerIds: readonly string[]): Promise<Task[]> {
-    if (ownerIds.length === 0) return [];
-    return this.tasks.find({
-      where: { ownerId: In([...ownerIds]) },
-      order: { createdAt: "ASC", id: "ASC" },
-    });
+  /** One page of everyone's tasks, oldest first. */
+  async listAll(page: PageArguments = {}): Promise<Task[]> {
+    const checked = this.page(page);
+    if (checked.size === 0) return [];
+    return pageOf(this.tasks.createQueryBuilder("task"), "task", checked).getMany();
+  }
+
+  /**
+   * The same page of the tasks of several owners in one query, for the per-request loader behind
+   * `User.tasks`: ROW_NUMBER() numbers each owner's tasks in keyset order (MySQL 8, MariaDB 10.2+
+   * and SQLite 3.25+ have window functions), and only the first `size` of each are read.
+   */
+  async listByOwners(ownerIds: readonly string[], page: Page): Promise<Task[]> {
+    if (ownerIds.length === 0 || page.size === 0) return [];
+    const numbered = afterPosition(
+      this.tasks
+        .createQueryBuilder("numbered")
+        .select("numbered.id", "id")
+        .addSelect(
+          "ROW_NUMBER() OVER (PARTITION BY numbered.ownerId ORDER BY numbered.createdAt, numbered.id)",
+          "task_rank",
+        )
+        .where("numbered.ownerId IN (:...ownerIds)", { ownerIds: [...ownerIds] }),
+      "numbered",
+      page,
+    );
+    return this.tasks
+      .createQueryBuilder("task")
+      .innerJoin(`(${numbered.getQuery()})`, "ranked", "ranked.id = task.id")
+      .where("ranked.task_rank <= :size", { size: page.size })
+      .setParameters(numbered.getParameters())
+      .orderBy("task.ownerId", "ASC")
+      .addOrderBy("task.createdAt", "ASC")
+      .addOrderBy("task.id", "ASC")
+      .getMany();
   }
 
   async get(principal: Principal, id: string): Promise<Task | null> {

@@ -1,10 +1,12 @@
-import { Authorized, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import { Args, Authorized, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { RequestContext } from "../context/context.type";
-import type { LoaderKind } from "../context/request-loaders";
 import type { Principal } from "../core/principal";
 import { ForbiddenError } from "../errors/app-errors";
+import { Paged } from "../graphql/directives";
+import { PageArgs } from "../pagination/page.args";
 import { User } from "../users/user.entity";
+import type { TasksByOwnerLoader } from "./task.loaders";
 import { Task } from "./task.entity";
 import { taskPolicy } from "./task.policy";
 
@@ -12,15 +14,17 @@ import { taskPolicy } from "./task.policy";
 @Authorized()
 @Resolver(() => User)
 export class UserTasksResolver {
-  constructor(private readonly tasksByOwner: LoaderKind<string, Task[]>) {}
+  constructor(private readonly tasksByOwner: TasksByOwnerLoader) {}
 
-  @FieldResolver(() => [Task])
+  @Paged()
+  @FieldResolver(() => [Task], { description: "The user's tasks, oldest first." })
   tasks(
     @Root() user: User,
+    @Args(() => PageArgs) page: PageArgs,
     @CurrentPrincipal() principal: Principal,
     @Ctx() context: RequestContext,
   ): Promise<Task[]> {
     if (!taskPolicy.canListTasksOf(principal, user.id)) throw new ForbiddenError();
-    return context.loaders.get(this.tasksByOwner).load(user.id);
+    return context.loaders.get(this.tasksByOwner).forPage(page).load(user.id);
   }
 }

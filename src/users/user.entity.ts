@@ -1,10 +1,12 @@
 import { Field, ID, ObjectType } from "type-graphql";
-import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { commaListTransformer, timestampColumn, uuidColumn } from "../db/column-types";
 import { Role } from "../core/role";
+import { AssumedSize } from "../graphql/directives";
 
 @ObjectType("User")
 @Entity({ name: "users" })
+@Index("idx_users_created", ["createdAt", "id"])
 export class User {
   @Field(() => ID)
   @PrimaryColumn(uuidColumn("id"))
@@ -18,6 +20,7 @@ export class User {
   @Column({ name: "display_name", type: "varchar", length: 100, nullable: true })
   displayName!: string | null;
 
+  @AssumedSize(3)
   @Field(() => [Role])
   @Column({ name: "roles", type: "varchar", length: 64, transformer: commaListTransformer })
   roles!: Role[];

@@ -3,8 +3,10 @@ import { type LoaderKind, loaderKind } from "../context/request-loaders";
 import type { User } from "./user.entity";
 import type { UserService } from "./user.service";
 
+export type UserByIdLoader = LoaderKind<DataLoader<string, User | null>>;
+
 /** Users by id, batched per request: `allTasks { owner { … } }` costs one query for the owners. */
-export function userByIdLoader(users: UserService): LoaderKind<string, User | null> {
+export function userByIdLoader(users: UserService): UserByIdLoader {
   return loaderKind(
     () =>
       new DataLoader<string, User | null>(async (ids) => {

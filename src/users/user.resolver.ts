@@ -1,8 +1,22 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
 import type { RequestContext } from "../context/context.type";
 import { UnauthenticatedError } from "../errors/app-errors";
+import { Paged } from "../graphql/directives";
+import { encodeCursor } from "../pagination/cursor";
+import { PageArgs } from "../pagination/page.args";
 import { Role } from "../core/role";
 import { User } from "./user.entity";
 import type { UserService } from "./user.service";
@@ -20,9 +34,10 @@ export class UserResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Query(() => [User])
-  users(): Promise<User[]> {
-    return this.userService.list();
+  @Paged()
+  @Query(() => [User], { description: "Every user, oldest account first." })
+  users(@Args(() => PageArgs) page: PageArgs): Promise<User[]> {
+    return this.userService.list(page);
   }
 
   @Authorized(Role.ADMIN)
@@ -34,5 +49,13 @@ export class UserResolver {
     @Ctx() context: RequestContext,
   ): Promise<User> {
     return this.userService.setRoles(principal, userId, roles, context.origin);
+  }
+
+  @FieldResolver(() => String, {
+    description:
+      "Where this user sits in the user list: pass it as `after` for the users that follow.",
+  })
+  cursor(@Root() user: User): string {
+    return encodeCursor(user);
   }
 }

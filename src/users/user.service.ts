@@ -9,6 +9,8 @@ import { isUniqueViolation } from "../db/db-errors";
 import { BadUserInputError, NotFoundError } from "../errors/app-errors";
 import { parseId } from "../core/ids";
 import { normalizeRoles, Role } from "../core/role";
+import { pageOf } from "../pagination/keyset";
+import { type PageArguments, type PageLimits, toPage } from "../pagination/page";
 import type { User } from "./user.entity";
 import { canonicalEmail } from "../core/email";
 import {
@@ -39,6 +41,7 @@ export class UserService {
     private readonly clock: Clock,
     private readonly roleChanges: RoleChangeLog,
     private readonly audit: AuditLog,
+    private readonly pageLimits: PageLimits,
   ) {}
 
   /** Creates an account. A taken email gets the same error as any other refusal to register. */
@@ -95,8 +98,11 @@ export class UserService {
     return ids.length === 0 ? [] : this.users.findBy({ id: In([...ids]) });
   }
 
-  list(): Promise<User[]> {
-    return this.users.find({ order: { createdAt: "ASC", id: "ASC" } });
+  /** One page of every user, oldest account first. */
+  async list(page: PageArguments = {}): Promise<User[]> {
+    const checked = toPage(page, this.pageLimits);
+    if (checked.size === 0) return [];
+    return pageOf(this.users.createQueryBuilder("user"), "user", checked).getMany();
   }
 
   /** An administrator replaces the roles of a user (the last ADMIN keeps the role). */

@@ -157,6 +157,169 @@ describe("GraphiQL playground in Chromium", () => {
   });
 });
 
+// Short enough to wait out in a test; no clock tolerance, so "expired" means refused.
+const ACCESS_TOKEN_TTL_MS = 3_000;
+const HH_MM_SS = /\d\d:\d\d:\d\d/;
+
+interface SeenExchange {
+  readonly operation: string | undefined;
+  readonly authorization: string | undefined;
+  readonly status: number;
+}
+
+describe("GraphiQL playground on a fresh database, with a 3-second access token", () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  // Every GraphQL exchange of the page, in the order the responses came back.
+  const seen: SeenExchange[] = [];
+  const problems: string[] = [];
+  const exchangesAfter = (mark: number) => seen.slice(mark);
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    server = await startTestServer(sqlite, {
+      env: { ACCESS_TOKEN_TTL: `${ACCESS_TOKEN_TTL_MS / 1000}s`, JWT_CLOCK_TOLERANCE: "0s" },
+    });
+    context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+    page = await context.newPage();
+    page.on("response", (response) => {
+      const request = response.request();
+      if (request.method() !== "POST" || new URL(request.url()).pathname !== "/graphql") return;
+      const body = JSON.parse(request.postData() ?? "{}") as { operationName?: string };
+      seen.push({
+        operation: body.operationName,
+        authorization: request.headers().authorization,
+        status: response.status(),
+      });
+    });
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("signs up from the default document, as its first comment says, and keeps the token", async () => {
+    await page.goto(`${server.url}/graphql`);
+    await page.locator(".graphiql-execute-button").waitFor();
+    await waitForText(page, QUERY_EDITOR, "mutation Register(");
+    await waitForText(page, ".graphiql-editor-tool", "ada@example.com");
+    await waitForText(page, TOKEN_STATUS, "No access token yet");
+
+    // Several operations: the run button asks which.
+    await page.click(".graphiql-execute-button");
+    const register = await runForResponse(page, "Register", () =>
+      page.getByRole("menuitem", { name: "Register", exact: true }).click(),
+    );
+    expect(register.request().headers().authorization).toBeUndefined();
+    expect(register.status()).toBe(200);
+    await waitForText(page, ".graphiql-response", '"accessToken"');
+    await waitForText(page, ".graphiql-response", "ada@example.com");
+    await waitForState(page, "valid");
+    expect(await tokenStatus(page)).toMatch(
+      new RegExp(`from register, valid until ${HH_MM_SS.source}`),
+    );
+    await saveScreenshot(page, "playground-register");
+  });
+
+  it("runs Me with the kept token, and Login without it", async () => {
+    const me = await runAtCursor(page, "query Me {", "Me");
+    expect(me.request().headers().authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    await waitForText(page, ".graphiql-response", '"me": {');
+
+    const login = await runAtCursor(page, "mutation Login(", "Login");
+    expect(login.request().headers().authorization).toBeUndefined();
+    expect(login.status()).toBe(200);
+    await waitForText(page, ".graphiql-response", '"login": {');
+    await waitForText(page, TOKEN_STATUS, "from login, valid until");
+  });
+
+  it("says when the token has expired, then renews it once from the refresh cookie and retries", async () => {
+    await waitForState(page, "expired", ACCESS_TOKEN_TTL_MS + 5_000);
+    expect(await tokenStatus(page)).toMatch(new RegExp(`expired at ${HH_MM_SS.source}`));
+    await saveScreenshot(page, "playground-expired");
+
+    const mark = seen.length;
+    await runAtCursor(page, "query Me {", "Me");
+    await waitForText(page, ".graphiql-response", '"me": {');
+    await waitForState(page, "refreshed");
+    const exchanges = exchangesAfter(mark);
+    // Refused with the expired token, one renewal by the cookie alone, the same query again.
+    expect(exchanges.map((e) => [e.operation, e.status])).toEqual([
+      ["Me", 401],
+      ["PlaygroundRenew", 200],
+      ["Me", 200],
+    ]);
+    const [refused, renewal, retried] = exchanges;
+    expect(refused.authorization).toMatch(/^Bearer /);
+    expect(renewal.authorization).toBeUndefined();
+    expect(retried.authorization).toMatch(/^Bearer /);
+    expect(retried.authorization).not.toBe(refused.authorization);
+    expect(await tokenStatus(page)).toMatch(
+      new RegExp(`renewed from the refresh cookie at ${HH_MM_SS.source}, valid until`),
+    );
+    await saveScreenshot(page, "playground-refreshed");
+
+    // The renewed token is the one sent next.
+    const next = await runAtCursor(page, "query Me {", "Me");
+    expect(next.request().headers().authorization).toBe(retried.authorization);
+  });
+
+  it("signs in again once the token has expired, without sending the stale token", async () => {
+    await waitForState(page, "expired", ACCESS_TOKEN_TTL_MS + 5_000);
+    const mark = seen.length;
+    const login = await runAtCursor(page, "mutation Login(", "Login");
+    expect(login.request().headers().authorization).toBeUndefined();
+    await waitForText(page, ".graphiql-response", '"login": {');
+    await waitForState(page, "valid");
+    expect(exchangesAfter(mark).map((e) => [e.operation, e.status])).toEqual([["Login", 200]]);
+  });
+
+  it("signs out: Logout forgets the token, and the next Me goes without one", async () => {
+    await runAtCursor(page, "mutation Logout {", "Logout");
+    await waitForText(page, ".graphiql-response", '"logout": true');
+    await waitForState(page, "none");
+    await waitForText(page, TOKEN_STATUS, "Logout ended the session");
+
+    const me = await runAtCursor(page, "query Me {", "Me");
+    expect(me.request().headers().authorization).toBeUndefined();
+    await waitForText(page, ".graphiql-response", "UNAUTHENTICATED");
+    await saveScreenshot(page, "playground-signed-out");
+
+    // The session is over on the API too: its refresh cookie renews nothing.
+    const renew = await runAtCursor(page, "mutation Refresh {", "Refresh");
+    expect(renew.request().headers().authorization).toBeUndefined();
+    await waitForText(page, ".graphiql-response", "UNAUTHENTICATED");
+    expect(problems).toEqual([]);
+  });
+});
+
+const TOKEN_STATUS = "[data-testid=token-status]";
+
+async function tokenStatus(page: Page): Promise<string> {
+  return (await page.locator(TOKEN_STATUS).textContent()) ?? "";
+}
+
+/** Waits for the footer to show the token state (none, valid, expired, refreshed). */
+async function waitForState(page: Page, state: string, timeout = 15_000): Promise<void> {
+  await page.locator(`${TOKEN_STATUS}[data-state="${state}"]`).waitFor({ timeout });
+}
+
+/**
+ * Runs the operation whose first line holds `line` as a person would: cursor into it, Ctrl-Enter.
+ * Returns the first response to it (a retry after a renewal comes later).
+ */
+async function runAtCursor(page: Page, line: string, operationName: string) {
+  await page.locator(`${QUERY_EDITOR} .CodeMirror-line`, { hasText: line }).first().click();
+  // Off the editor, so no type tooltip covers it in a screenshot.
+  await page.mouse.move(1, 1);
+  return runForResponse(page, operationName, () => page.keyboard.press("Control+Enter"));
+}
+
 /** Runs an operation by the given action and returns its request, once its response is in. */
 async function run(page: Page, operationName: string, action: () => Promise<void>) {
   return (await runForResponse(page, operationName, action)).request();

@@ -8,6 +8,7 @@ import {
   testOrigin,
   uniqueEmail,
 } from "../support/factories";
+import { TcpProxy } from "../support/tcp-proxy";
 import { startTestServer, errorCode, type TestServer } from "../support/test-server";
 import { launchBrowser, saveScreenshot } from "./support/browser";
 import { buildWebApp, startWebApp, type RunningWebApp } from "./support/web-app";
@@ -155,8 +156,29 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
     await sleep(ACCESS_TOKEN_TTL_MS + 500);
     await addTask(page, "Book the dentist");
     expect(graphql.count("RefreshSession") - refreshesBefore).toBe(2);
-    await page.locator(".tasks li", { hasText: "Buy milk" }).getByRole("button").click();
-    await page.locator(".tasks li", { hasText: "Buy milk" }).waitFor({ state: "detached" });
+
+    // Delete, then Undo: the task comes back as it was (done), on the API too.
+    const buyMilk = page.locator(".tasks li", { hasText: "Buy milk" });
+    await buyMilk.getByRole("button", { name: "Delete Buy milk" }).click();
+    await buyMilk.waitFor({ state: "detached" });
+    const toast = page.getByRole("status").filter({ hasText: "Deleted" });
+    await toast.waitFor();
+    expect(await toast.textContent()).toContain("Deleted “Buy milk”.");
+    await saveScreenshot(page, "web-undo-delete");
+    await toast.getByRole("button", { name: "Undo" }).click();
+    await page.locator(".tasks li.done", { hasText: "Buy milk" }).waitFor();
+    await toast.waitFor({ state: "detached" });
+    const pageToken = () => graphql.lastAuthorization()!.replace(/^Bearer /, "");
+    const restored = await server.gql<{ tasks: Array<{ title: string; done: boolean }> }>(
+      "{ tasks { title done } }",
+      {},
+      { token: pageToken() },
+    );
+    expect(restored.body.data?.tasks).toContainEqual({ title: "Buy milk", done: true });
+
+    // Deleted for good when nobody undoes it.
+    await buyMilk.getByRole("button", { name: "Delete Buy milk" }).click();
+    await buyMilk.waitFor({ state: "detached" });
     expect(await page.locator(".tasks li").count()).toBe(3);
     await saveScreenshot(page, "web-tasks");
 
@@ -179,6 +201,7 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
     await heading(page, "Your tasks").waitFor();
     await page.locator(".tasks li", { hasText: "Book the dentist" }).waitFor();
     expect(graphql.count("RefreshSession") - refreshesBeforeReload).toBe(1);
+    expect(await page.locator(".tasks li", { hasText: "Buy milk" }).count()).toBe(0);
     expect(await page.evaluate("localStorage.length + sessionStorage.length")).toBe(0);
 
     // The sessions screen lists this browser's session, and ends another one.
@@ -187,8 +210,13 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
     await heading(page, "Your sessions").waitFor();
     const rows = page.locator("tbody tr");
     await page.waitForFunction(`document.querySelectorAll("tbody tr").length === 2`);
+    // Named by the parsed user agent, not its raw text (headless Chromium on Linux here; the
+    // other session is this test's Node fetch).
     const current = rows.filter({ hasText: "this browser" });
-    expect(await current.textContent()).toContain("Chrome");
+    expect(await current.locator("td.device span").textContent()).toMatch(/^Chrome \d+ on Linux$/);
+    const otherRow = rows.filter({ hasNotText: "this browser" });
+    expect(await otherRow.locator("td.device span").textContent()).toBe("Other client: node");
+    expect(await page.locator("tbody").textContent()).not.toContain("Mozilla/5.0");
     await saveScreenshot(page, "web-sessions");
     await rows.filter({ hasNotText: "this browser" }).getByRole("button", { name: "End" }).click();
     await page.waitForFunction(`document.querySelectorAll("tbody tr").length === 1`);
@@ -207,7 +235,7 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
     expect(errorCode(afterSignOut)).toBe("UNAUTHENTICATED");
   });
 
-  it("signs out everywhere: another browser's next request fails to refresh and lands on sign-in", async () => {
+  it("signs out everywhere: another browser's next request fails to refresh, says the session ended, and keeps what was typed", async () => {
     const first = await newPage();
     const second = await newPage();
     await signIn(first, email);
@@ -215,13 +243,34 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
 
     await first.getByRole("button", { name: "Sign out everywhere" }).click();
     await heading(first, "Sign in").waitFor();
+    // Signing out on purpose is not news.
+    expect(await first.locator(".notice").count()).toBe(0);
 
     const graphql = watchGraphQL(second);
-    await second.getByLabel("New task").fill("Never saved");
+    await second.getByLabel("New task").fill("Typed before the end");
     await second.getByRole("button", { name: "Add", exact: true }).click();
     await heading(second, "Sign in").waitFor();
     expect(graphql.count("RefreshSession")).toBe(1);
     expect(graphql.statuses).toContainEqual({ operation: "CreateTask", status: 401 });
+    const notice = second.getByRole("status").filter({ hasText: "Your session has ended" });
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain("signed out on another device");
+    await saveScreenshot(second, "web-session-ended");
+
+    // Signed in again, the field holds what it held, and it saves.
+    await signIn(second, email);
+    expect(await second.getByLabel("New task").inputValue()).toBe("Typed before the end");
+    expect(await second.locator(".notice").count()).toBe(0);
+    await second.getByRole("button", { name: "Add", exact: true }).click();
+    await second.locator(".tasks li", { hasText: "Typed before the end" }).waitFor();
+    expect(await second.getByLabel("New task").inputValue()).toBe("");
+
+    // A deliberate sign-out takes the typing with it.
+    await second.getByLabel("New task").fill("Left behind on purpose");
+    await second.getByRole("button", { name: "Sign out", exact: true }).click();
+    await heading(second, "Sign in").waitFor();
+    await signIn(second, email);
+    expect(await second.getByLabel("New task").inputValue()).toBe("");
   });
 
   it("shows the admin view to an ADMIN, who changes a user's role", async () => {
@@ -285,5 +334,167 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
       { token: user.accessToken },
     );
     expect(errorCode(promote)).toBe("FORBIDDEN");
+  });
+});
+
+const PHONE_WIDTH = 375;
+
+/** Whether anything on the page is wider than the viewport (it would scroll sideways). */
+const documentWidth = (page: Page) => page.evaluate<number>("document.documentElement.scrollWidth");
+
+// Layout, outages and assets do not depend on the database: SQLite only. The app reaches the API
+// through a TCP proxy that the tests cut, as when the API is stopped or restarting.
+describe("example web app in Chromium: phones, an API that is down, the favicon", () => {
+  const [sqlite] = databaseKinds();
+  let server: TestServer;
+  let apiProxy: TcpProxy;
+  let web: RunningWebApp;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const email = uniqueEmail("phone");
+  let pageErrors: string[] = [];
+
+  async function newPage(options: { phone?: boolean } = {}): Promise<Page> {
+    const context = await browser.newContext(
+      options.phone
+        ? {
+            viewport: { width: PHONE_WIDTH, height: 740 },
+            deviceScaleFactor: 2,
+            isMobile: true,
+            hasTouch: true,
+          }
+        : { viewport: { width: 1000, height: 640 } },
+    );
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    return page;
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer(sqlite);
+    await registerUser(server, { email, displayName: "Grace Brewster Murray Hopper" });
+    apiProxy = await new TcpProxy("127.0.0.1", Number(new URL(server.url).port)).start();
+    web = await startWebApp(`http://127.0.0.1:${apiProxy.port}`);
+    browser = await launchBrowser();
+  });
+
+  beforeEach(() => {
+    pageErrors = [];
+  });
+
+  afterEach(async () => {
+    await apiProxy.restore();
+    expect(pageErrors).toEqual([]);
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await web?.close();
+    await apiProxy?.close();
+    await server?.close();
+  });
+
+  it("loads its favicon, and nothing on the way answers 404", async () => {
+    const page = await newPage();
+    const failed: string[] = [];
+    page.on("response", (response) => {
+      if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+    });
+    await page.goto(web.url);
+    await heading(page, "Sign in").waitFor();
+    const href = await page.evaluate<string | null>(
+      `document.querySelector('link[rel="icon"]')?.getAttribute("href") ?? null`,
+    );
+    expect(href).toBe("/favicon.svg");
+    const icon = await page.request.get(new URL(href!, web.url).toString());
+    expect(icon.status()).toBe(200);
+    expect(icon.headers()["content-type"]).toMatch(/^image\/svg\+xml/);
+    expect(await icon.text()).toContain("<svg");
+    expect(failed).toEqual([]);
+  });
+
+  it(`fits a ${PHONE_WIDTH} px phone on every screen, without scrolling sideways`, async () => {
+    const adminEmail = uniqueEmail("phone-admin-with-a-rather-long-address");
+    await server.app.services.users.upsert(
+      { email: adminEmail, password: DEFAULT_PASSWORD, roles: [Role.ADMIN] },
+      testOrigin(),
+    );
+    await login(server, adminEmail, DEFAULT_PASSWORD);
+    const page = await newPage({ phone: true });
+    const fits = async (name: string) => {
+      const width = await documentWidth(page);
+      expect([name, width <= PHONE_WIDTH ? "fits" : `${width} px wide`]).toEqual([name, "fits"]);
+      await saveScreenshot(page, `web-phone-${name}`);
+    };
+
+    await page.goto(web.url);
+    await heading(page, "Sign in").waitFor();
+    await fits("sign-in");
+    await signIn(page, adminEmail);
+    await addTask(page, "Pick up the dry cleaning before the shop closes at six");
+    await addTask(page, "Supercalifragilisticexpialidocious-without-any-spaces-at-all");
+    await page.locator(".tasks li").first().getByRole("checkbox").click();
+    await page.waitForFunction(`document.querySelectorAll(".tasks li.done").length === 1`);
+    await fits("tasks");
+    await page.getByRole("link", { name: "Sessions" }).click();
+    await heading(page, "Your sessions").waitFor();
+    await page.waitForFunction(`document.querySelectorAll("tbody tr").length === 2`);
+    await fits("sessions");
+    await page.getByRole("link", { name: "Admin" }).click();
+    await heading(page, "Users").waitFor();
+    await page.getByRole("checkbox", { name: `EDITOR for ${email}` }).waitFor();
+    await fits("admin");
+  });
+
+  it("tells a stopped API apart from wrong credentials, and recovers when it is back", async () => {
+    // Down before the page loads: whether a session exists is unknown, so no sign-in form.
+    await apiProxy.cut();
+    const page = await newPage();
+    await page.goto(web.url);
+    await heading(page, "Can't reach the API").waitFor();
+    await saveScreenshot(page, "web-api-down");
+
+    await apiProxy.restore();
+    await page.getByRole("button", { name: "Try again" }).click();
+    await heading(page, "Sign in").waitFor();
+
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    const alert = page.getByRole("alert");
+    await page.waitForFunction(
+      `document.querySelector('[role="alert"]')?.textContent === "Invalid email or password."`,
+    );
+
+    // Down while signing in: the alert says so, and nothing about the password.
+    await apiProxy.cut();
+    await page.getByLabel("Password").fill(DEFAULT_PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.waitForFunction(
+      `document.querySelector('[role="alert"]')?.textContent.startsWith("Can't reach the API")`,
+    );
+    expect(await alert.textContent()).toBe(
+      "Can't reach the API: it may be down or restarting. Try again in a moment.",
+    );
+    await saveScreenshot(page, "web-sign-in-api-down");
+
+    await apiProxy.restore();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await heading(page, "Your tasks").waitFor();
+    await page.getByText("Nothing to do yet.").waitFor();
+
+    // Down while signed in: the change fails with the same words, the person stays signed in,
+    // and what they typed stays in the field for the next try.
+    await apiProxy.cut();
+    await page.getByLabel("New task").fill("Saved once the API is back");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.locator(".error", { hasText: "Can't reach the API" }).waitFor();
+    expect(await heading(page, "Your tasks").count()).toBe(1);
+    expect(await page.getByLabel("New task").inputValue()).toBe("Saved once the API is back");
+    await apiProxy.restore();
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.locator(".tasks li", { hasText: "Saved once the API is back" }).waitFor();
   });
 });

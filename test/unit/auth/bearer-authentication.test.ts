@@ -34,7 +34,7 @@ function authenticate(
   headers: { authorization?: string; cookie?: string },
   tokenService: TokenService,
   revocations: RevocationStore,
-): Principal | null {
+): Promise<Principal | null> {
   return new BearerAuthentication(tokenService, revocations).authenticate(headers.authorization);
 }
 
@@ -43,6 +43,7 @@ function revocationsOf(revokedSessions: string[] = []): RevocationStore {
   return {
     start: () => Promise.resolve(),
     stop: () => Promise.resolve(),
+    awaitFreshView: () => Promise.resolve(),
     check: (principal) => (revokedSessions.includes(principal.sessionId) ? null : principal),
     applyLocally: () => undefined,
   };
@@ -68,9 +69,12 @@ function recordingTokens() {
   return { seen, tokens: stub as unknown as TokenService };
 }
 
-function refusal(authorization: string): InvalidTokenError {
+async function refusal(
+  authorization: string,
+  revocations: RevocationStore = open,
+): Promise<InvalidTokenError> {
   try {
-    authenticate({ authorization }, tokens, open);
+    await authenticate({ authorization }, tokens, revocations);
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidTokenError);
     return error as InvalidTokenError;
@@ -79,42 +83,74 @@ function refusal(authorization: string): InvalidTokenError {
 }
 
 describe("authenticate", () => {
-  it("refuses a valid token whose session is revoked", () => {
-    expect(() =>
+  it("refuses a valid token whose session is revoked", async () => {
+    await expect(
       authenticate({ authorization: `Bearer ${token}` }, tokens, revocationsOf([SESSION_ID])),
-    ).toThrow(InvalidTokenError);
+    ).rejects.toThrow(InvalidTokenError);
   });
 
-  it("passes on the roles the revocation view leaves, not those the token claims", () => {
+  it("passes on the roles the revocation view leaves, not those the token claims", async () => {
     const narrowing: RevocationStore = {
       ...open,
       check: (principal) => ({ ...principal, roles: [] }),
     };
-    expect(authenticate({ authorization: `Bearer ${token}` }, tokens, narrowing)?.roles).toEqual(
-      [],
-    );
+    expect(
+      (await authenticate({ authorization: `Bearer ${token}` }, tokens, narrowing))?.roles,
+    ).toEqual([]);
   });
 
-  it("fails closed when the revocation view is stale", () => {
+  it("fails closed when the revocation view is stale", async () => {
     const stale: RevocationStore = {
       ...open,
       check: () => {
         throw new ServiceUnavailableError();
       },
     };
-    expect(() => authenticate({ authorization: `Bearer ${token}` }, tokens, stale)).toThrow(
+    await expect(authenticate({ authorization: `Bearer ${token}` }, tokens, stale)).rejects.toThrow(
       ServiceUnavailableError,
     );
   });
 
-  it("returns null, verifying nothing, when there is no Authorization header", () => {
+  it("looks the session up only once the wait for a fresh view is over", async () => {
+    // What the fresh read brings in (here: this session revoked) must count for this request.
+    const revoked: string[] = [];
+    const stalled: RevocationStore = {
+      ...revocationsOf(revoked),
+      awaitFreshView: () => {
+        revoked.push(SESSION_ID);
+        return Promise.resolve();
+      },
+    };
+    await expect(
+      authenticate({ authorization: `Bearer ${token}` }, tokens, stalled),
+    ).rejects.toThrow(InvalidTokenError);
+  });
+
+  it("refuses a forged token without waiting for the revocation view", async () => {
+    let waits = 0;
+    const counting: RevocationStore = {
+      ...open,
+      awaitFreshView: () => {
+        waits++;
+        return Promise.resolve();
+      },
+    };
+    const signatureStart = token.lastIndexOf(".") + 1;
+    const flipped = token[signatureStart] === "A" ? "B" : "A";
+    const forged = `${token.slice(0, signatureStart)}${flipped}${token.slice(signatureStart + 1)}`;
+    await refusal(`Bearer ${forged}`, counting);
+    await refusal("Basic abc", counting);
+    expect(waits).toBe(0);
+  });
+
+  it("returns null, verifying nothing, when there is no Authorization header", async () => {
     const recording = recordingTokens();
-    expect(authenticate({ cookie: "refresh=abc" }, recording.tokens, open)).toBeNull();
+    expect(await authenticate({ cookie: "refresh=abc" }, recording.tokens, open)).toBeNull();
     expect(recording.seen).toEqual([]);
   });
 
-  it("returns the principal of a valid bearer token", () => {
-    expect(authenticate({ authorization: `Bearer ${token}` }, tokens, open)).toEqual({
+  it("returns the principal of a valid bearer token", async () => {
+    expect(await authenticate({ authorization: `Bearer ${token}` }, tokens, open)).toEqual({
       userId: USER_ID,
       sessionId: SESSION_ID,
       tokenId,
@@ -124,15 +160,15 @@ describe("authenticate", () => {
     });
   });
 
-  it.each(["bearer", "BEARER", "BeArEr"])("accepts the scheme name written %s", (scheme) => {
-    expect(authenticate({ authorization: `${scheme} ${token}` }, tokens, open)?.tokenId).toBe(
-      tokenId,
-    );
+  it.each(["bearer", "BEARER", "BeArEr"])("accepts the scheme name written %s", async (scheme) => {
+    expect(
+      (await authenticate({ authorization: `${scheme} ${token}` }, tokens, open))?.tokenId,
+    ).toBe(tokenId);
   });
 
-  it("hands the token alone, without scheme or surrounding spaces, to the token service", () => {
+  it("hands the token alone, without scheme or surrounding spaces, to the token service", async () => {
     const recording = recordingTokens();
-    authenticate({ authorization: "Bearer   abc.def.ghi  " }, recording.tokens, open);
+    await authenticate({ authorization: "Bearer   abc.def.ghi  " }, recording.tokens, open);
     expect(recording.seen).toEqual(["abc.def.ghi"]);
   });
 
@@ -145,8 +181,8 @@ describe("authenticate", () => {
     ["two tokens", "Bearer abc.def.ghi jkl.mno.pqr"],
     ["characters outside RFC 6750's b64token", "Bearer abc.def.g!i"],
     ["the scheme glued to the token", `Bearer${token}`],
-  ])("refuses %s with a 401 invalid_token error", (_name, authorization) => {
-    const error = refusal(authorization);
+  ])("refuses %s with a 401 invalid_token error", async (_name, authorization) => {
+    const error = await refusal(authorization);
     expect(error.message).toBe("The access token is invalid.");
     expect(error.extensions.code).toBe("UNAUTHENTICATED");
     expect(error.extensions.http).toEqual({
@@ -155,20 +191,20 @@ describe("authenticate", () => {
     });
   });
 
-  it("passes on the token service's refusal of a bad token", () => {
+  it("passes on the token service's refusal of a bad token", async () => {
     const signatureStart = token.lastIndexOf(".") + 1;
     const flipped = token[signatureStart] === "A" ? "B" : "A";
     const forged = `${token.slice(0, signatureStart)}${flipped}${token.slice(signatureStart + 1)}`;
-    expect(refusal(`Bearer ${forged}`).message).toBe("The access token is invalid.");
+    expect((await refusal(`Bearer ${forged}`)).message).toBe("The access token is invalid.");
   });
 });
 
 describe("BearerAuthentication's record of refusals", () => {
-  it("counts each refusal under the check that failed and says which at debug level only", () => {
+  it("counts each refusal under the check that failed and says which at debug level only", async () => {
     const log = new CapturedLog("debug");
     const bearer = new BearerAuthentication(tokens, revocationsOf([SESSION_ID]), log.logger);
     for (const authorization of ["Token abc", `Bearer ${token}`, "Bearer a.b.c", "Bearer a.b.c"]) {
-      expect(() => bearer.authenticate(authorization)).toThrow(InvalidTokenError);
+      await expect(bearer.authenticate(authorization)).rejects.toThrow(InvalidTokenError);
     }
     expect(bearer.refusals.snapshot()).toEqual({
       "authorization-scheme": 1,
@@ -185,10 +221,10 @@ describe("BearerAuthentication's record of refusals", () => {
     expect(log.text()).not.toContain(token);
   });
 
-  it("counts nothing for a request without a token or with a good one", () => {
+  it("counts nothing for a request without a token or with a good one", async () => {
     const bearer = new BearerAuthentication(tokens, open);
-    bearer.authenticate(undefined);
-    bearer.authenticate(`Bearer ${token}`);
+    await bearer.authenticate(undefined);
+    await bearer.authenticate(`Bearer ${token}`);
     expect(bearer.refusals.snapshot()).toEqual({});
   });
 });

@@ -5,6 +5,7 @@ import { authChecker } from "../../../src/authorization/auth.checker";
 import type { Principal } from "../../../src/core/principal";
 import type { RefreshCookieJar, RequestContext } from "../../../src/context/context.type";
 import { RequestLoaders } from "../../../src/context/request-loaders";
+import type { RequestBudget } from "../../../src/graphql/budget";
 import { ForbiddenError, UnauthenticatedError } from "../../../src/errors/app-errors";
 import { Role } from "../../../src/core/role";
 
@@ -26,6 +27,7 @@ const resolverData = (who: Principal | null): ResolverData<RequestContext> => ({
     loaders: new RequestLoaders(),
     refreshCookie: {} as RefreshCookieJar,
     refusal: new RequestRefusal(),
+    budget: {} as RequestBudget,
   },
   info: {} as GraphQLResolveInfo,
 });

@@ -4,10 +4,15 @@ import { parseByteSize } from "../../../src/config/config";
 const { load, problemsOf } = configUnderTempDir({ JWT_SECRET: STRONG_SECRET });
 
 describe("GraphQL limits", () => {
-  it("defaults to depth 8, cost 1000, 15 aliases, 20 directives, 1000 tokens, batches of 10, 100kb", () => {
+  it("defaults to depth 8, cost 5000, pages of 100 up to 500, 50000 fields in 5 s, 15 aliases, 20 directives, 10 repeats, 1000 tokens, batches of 10, 100kb", () => {
     expect(load().graphqlLimits).toEqual({
       maxDepth: 8,
-      maxCost: 1000,
+      maxCost: 5000,
+      defaultPageSize: 100,
+      maxPageSize: 500,
+      maxResolvedFields: 50_000,
+      maxExecutionMs: 5000,
+      maxFieldRepeats: 10,
       maxAliases: 15,
       maxDirectives: 20,
       maxTokens: 1000,
@@ -25,10 +30,20 @@ describe("GraphQL limits", () => {
       GRAPHQL_MAX_TOKENS: "400",
       GRAPHQL_MAX_BATCH: "2",
       GRAPHQL_MAX_BODY: "2mb",
+      GRAPHQL_DEFAULT_PAGE_SIZE: "20",
+      GRAPHQL_MAX_PAGE_SIZE: "50",
+      GRAPHQL_MAX_FIELDS: "2000",
+      GRAPHQL_MAX_EXECUTION_TIME: "250ms",
+      GRAPHQL_MAX_FIELD_REPEATS: "3",
     }).graphqlLimits;
     expect(limits).toEqual({
       maxDepth: 5,
       maxCost: 250,
+      defaultPageSize: 20,
+      maxPageSize: 50,
+      maxResolvedFields: 2000,
+      maxExecutionMs: 250,
+      maxFieldRepeats: 3,
       maxAliases: 0,
       maxDirectives: 3,
       maxTokens: 400,
@@ -46,15 +61,32 @@ describe("GraphQL limits", () => {
       GRAPHQL_MAX_TOKENS: "50",
       GRAPHQL_MAX_BATCH: "1000",
       GRAPHQL_MAX_BODY: "1gb",
+      GRAPHQL_MAX_EXECUTION_TIME: "5ms",
+      GRAPHQL_MAX_PAGE_SIZE: "0",
+      GRAPHQL_DEFAULT_PAGE_SIZE: "600",
+      GRAPHQL_MAX_FIELDS: "many",
+      GRAPHQL_MAX_FIELD_REPEATS: "0",
     });
     expect(problems).toEqual([
       "GRAPHQL_MAX_BODY must be a size like 100kb or 1mb, from 1kb to 10mb",
+      "GRAPHQL_MAX_EXECUTION_TIME must be a duration like 5s or 500ms, from 10ms to 10m",
+      "GRAPHQL_MAX_PAGE_SIZE must be an integer from 1 to 10000",
       "GRAPHQL_MAX_DEPTH must be an integer from 1 to 100",
-      "GRAPHQL_MAX_COST must be an integer from 1 to 1000000",
+      "GRAPHQL_MAX_COST must be an integer from 1 to 10000000",
+      "GRAPHQL_DEFAULT_PAGE_SIZE must be an integer from 1 to GRAPHQL_MAX_PAGE_SIZE (500)",
+      "GRAPHQL_MAX_FIELDS must be an integer from 10 to 10000000",
+      "GRAPHQL_MAX_FIELD_REPEATS must be an integer from 1 to 1000",
       "GRAPHQL_MAX_ALIASES must be an integer from 0 to 1000",
       "GRAPHQL_MAX_DIRECTIVES must be an integer from 0 to 1000",
       "GRAPHQL_MAX_TOKENS must be an integer from 100 to 100000",
       "GRAPHQL_MAX_BATCH must be an integer from 1 to 100",
+    ]);
+  });
+
+  it("keeps the default page within a smaller maximum page", () => {
+    expect(load({ GRAPHQL_MAX_PAGE_SIZE: "40" }).graphqlLimits.defaultPageSize).toBe(40);
+    expect(problemsOf({ GRAPHQL_MAX_PAGE_SIZE: "40", GRAPHQL_DEFAULT_PAGE_SIZE: "41" })).toEqual([
+      "GRAPHQL_DEFAULT_PAGE_SIZE must be an integer from 1 to GRAPHQL_MAX_PAGE_SIZE (40)",
     ]);
   });
 

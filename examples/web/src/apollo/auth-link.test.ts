@@ -1,5 +1,6 @@
 import { ApolloClient, gql, HttpLink, InMemoryCache } from "@apollo/client";
 import { describe, expect, it, vi } from "vitest";
+import { ApiUnreachableError, isApiUnreachable } from "../auth/errors";
 import { singleFlight } from "../auth/single-flight";
 import { createAuthLink } from "./auth-link";
 
@@ -43,12 +44,19 @@ function fakeApi(options: { validToken: () => string; contentType?: ContentType 
   return { fetch, seen };
 }
 
-function setUp(options: { refreshSucceeds?: boolean; contentType?: ContentType } = {}) {
+function setUp(
+  options: {
+    refreshSucceeds?: boolean;
+    refreshUnreachable?: boolean;
+    contentType?: ContentType;
+  } = {},
+) {
   let token: string | null = "expired";
   let issued = 0;
   const api = fakeApi({ validToken: () => "fresh-1", contentType: options.contentType });
   const refresh = vi.fn(async () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
+    if (options.refreshUnreachable) throw new ApiUnreachableError();
     if (options.refreshSucceeds === false) throw new Error("refresh refused");
     token = `fresh-${++issued}`;
   });
@@ -63,6 +71,7 @@ function setUp(options: { refreshSucceeds?: boolean; contentType?: ContentType }
       getAccessToken: () => token,
       refreshAccessToken: singleFlight(refresh),
       onSessionExpired,
+      isUnreachable: isApiUnreachable,
     }).concat(new HttpLink({ uri: "http://api.test/graphql", fetch: api.fetch })),
   });
   const query = () => client.query({ query: ME, fetchPolicy: "no-cache" });
@@ -143,6 +152,14 @@ describe("createAuthLink", () => {
     expect(api.fetch).toHaveBeenCalledTimes(3);
   });
 
+  it("keeps the session when the refresh cannot reach the API, and says so to the operation", async () => {
+    const { refresh, onSessionExpired, query, api } = setUp({ refreshUnreachable: true });
+    await expect(query()).rejects.toBeInstanceOf(ApiUnreachableError);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(onSessionExpired).not.toHaveBeenCalled();
+    expect(api.fetch).toHaveBeenCalledTimes(1);
+  });
+
   it("does not refresh on an UNAUTHENTICATED error with HTTP 200 (for example a wrong password)", async () => {
     const { refresh, query, api } = setUp();
     api.fetch.mockImplementation(() =>
@@ -162,3 +179,38 @@ describe("createAuthLink", () => {
     expect(refresh).not.toHaveBeenCalled();
   });
 });
+
+describe("isApiUnreachable", () => {
+  it("tells a fetch that got no answer, or a proxy's 502/503/504 page, from the API's own answers", async () => {
+    const offline = await fetch("http://127.0.0.1:9/graphql").catch((error: unknown) => error);
+    expect(isApiUnreachable(new TypeError("Failed to fetch"))).toBe(true);
+    expect(isApiUnreachable(new ApiUnreachableError())).toBe(true);
+    // Node's fetch words it its own way ("fetch failed"), which counts too.
+    expect(isApiUnreachable(offline)).toBe(true);
+    for (const status of [502, 503, 504]) {
+      const proxyPage = await runQuery(new Response("Bad Gateway", { status }));
+      expect(isApiUnreachable(proxyPage)).toBe(true);
+    }
+    const wrongPassword = await runQuery(
+      new Response(
+        JSON.stringify({ errors: [{ message: "Invalid email or password.", extensions: {} }] }),
+        { status: 200, headers: { "content-type": "application/graphql-response+json" } },
+      ),
+    );
+    expect(isApiUnreachable(wrongPassword)).toBe(false);
+    expect(isApiUnreachable(await runQuery(new Response("oops", { status: 500 })))).toBe(false);
+    expect(isApiUnreachable(new TypeError("x is not a function"))).toBe(false);
+  });
+});
+
+/** The error Apollo Client reports for a query answered with `response`. */
+async function runQuery(response: Response): Promise<unknown> {
+  const client = new ApolloClient({
+    cache: new InMemoryCache(),
+    link: new HttpLink({ uri: "http://api.test/graphql", fetch: () => Promise.resolve(response) }),
+  });
+  return client.query({ query: ME, fetchPolicy: "no-cache" }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}

@@ -15,8 +15,13 @@ export interface AuthLinkOptions {
   getAccessToken(): string | null;
   /** Gets and stores a new access token from the refresh cookie; rejects when it cannot. */
   refreshAccessToken(): Promise<unknown>;
-  /** Called when a refresh failed: the person has to sign in again. */
+  /** Called when a refresh was refused: the person has to sign in again. */
   onSessionExpired(): void;
+  /**
+   * Whether a failed refresh never reached the API (down, restarting, offline). Such a failure
+   * says nothing about the session, so it is passed on to the operation instead of ending it.
+   */
+  isUnreachable(error: unknown): boolean;
 }
 
 /**
@@ -43,7 +48,8 @@ export function createAuthLink(options: AuthLinkOptions): ApolloLink {
     if (current !== null && current !== rejected) return;
     try {
       await options.refreshAccessToken();
-    } catch {
+    } catch (refreshError) {
+      if (options.isUnreachable(refreshError)) throw refreshError;
       options.onSessionExpired();
       throw error;
     }

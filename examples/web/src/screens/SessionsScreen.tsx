@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from "@apollo/client/react";
 import { END_SESSION, SESSIONS, type Session } from "../graphql/operations";
+import { deviceName } from "../sessions/device-name";
 import { describeError } from "./errors";
 
 const when = (iso: string) => new Date(iso).toLocaleString();
@@ -14,10 +15,10 @@ export function SessionsScreen() {
       </p>
       {error && <p className="error">{describeError(error)}</p>}
       {loading && !data && <p className="status">Loading…</p>}
-      <table>
+      <table className="stack">
         <thead>
           <tr>
-            <th>Browser</th>
+            <th>Device</th>
             <th>Signed in</th>
             <th>Last used</th>
             <th />
@@ -43,13 +44,14 @@ function SessionRow({ session }: { session: Session }) {
   });
   return (
     <tr>
-      <td className="agent" title={session.userAgent ?? undefined}>
+      {/* The raw user agent stays one hover away, for when two devices look alike. */}
+      <td className="device" title={session.userAgent ?? undefined}>
+        <span>{deviceName(session.userAgent)}</span>
         {session.current && <strong className="badge">this browser</strong>}
-        {session.userAgent ?? "unknown"}
       </td>
-      <td>{when(session.createdAt)}</td>
-      <td>{when(session.lastUsedAt)}</td>
-      <td>
+      <td data-label="Signed in">{when(session.createdAt)}</td>
+      <td data-label="Last used">{when(session.lastUsedAt)}</td>
+      <td className="actions">
         {/* Ending the current session is what "Sign out" does. */}
         {!session.current && (
           <button

@@ -38,7 +38,7 @@ export function SignedIn({ token }: { token: AccessToken }) {
     // Revokes this session (or all of them) on the API, which also clears the refresh cookie. The
     // token is forgotten here whatever the answer: signing out must never leave anyone signed in.
     await client.mutate({ mutation: SIGN_OUT, variables: { everywhere } }).catch(() => undefined);
-    forgetSession();
+    forgetSession("signed-out");
   }
 
   const tab = (name: Screen, label: string) => (
@@ -56,15 +56,17 @@ export function SignedIn({ token }: { token: AccessToken }) {
           {isAdmin && tab("admin", "Admin")}
         </nav>
         <span className="who">{data?.me.displayName ?? data?.me.email}</span>
-        <button type="button" onClick={() => void signOut(false)}>
-          Sign out
-        </button>
-        <button type="button" className="secondary" onClick={() => void signOut(true)}>
-          Sign out everywhere
-        </button>
+        <div className="account">
+          <button type="button" onClick={() => void signOut(false)}>
+            Sign out
+          </button>
+          <button type="button" className="secondary" onClick={() => void signOut(true)}>
+            Sign out everywhere
+          </button>
+        </div>
       </header>
       <main className="card">
-        {screen === "tasks" && <TasksScreen />}
+        {screen === "tasks" && <TasksScreen userId={token.userId} />}
         {screen === "sessions" && <SessionsScreen />}
         {screen === "admin" && <AdminScreen />}
       </main>

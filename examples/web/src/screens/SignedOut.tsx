@@ -1,11 +1,13 @@
 import { useMutation } from "@apollo/client/react";
-import { useState, type FormEvent } from "react";
+import { useState, useSyncExternalStore, type FormEvent } from "react";
 import { accessTokenStore } from "../auth/access-token";
+import { sessionEndStore } from "../auth/session-end";
 import { SIGN_IN, SIGN_UP } from "../graphql/operations";
 import { describeError } from "./errors";
 
 function startSession(accessToken: string) {
   window.location.hash = "#/tasks";
+  sessionEndStore.set(null);
   accessTokenStore.set(accessToken);
 }
 
@@ -20,6 +22,7 @@ export function SignedOut() {
     onCompleted: (data) => startSession(data.register.accessToken),
   });
   const { loading, error } = signingUp ? signUpState : signInState;
+  const ended = useSyncExternalStore(sessionEndStore.subscribe, sessionEndStore.get) === "ended";
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -37,6 +40,12 @@ export function SignedOut() {
   return (
     <main className="card narrow">
       <h1>{signingUp ? "Create an account" : "Sign in"}</h1>
+      {ended && (
+        <p className="notice" role="status">
+          Your session has ended: you were signed out on another device, or it expired. Sign in
+          again to carry on; what you were typing is kept.
+        </p>
+      )}
       <form onSubmit={submit}>
         <label>
           Email

@@ -1,20 +1,28 @@
+import type { ApolloCache } from "@apollo/client";
 import { useMutation, useQuery } from "@apollo/client/react";
-import { useState, type FormEvent } from "react";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { CREATE_TASK, DELETE_TASK, SET_TASK_DONE, TASKS, type Task } from "../graphql/operations";
+import { draftStore } from "../state/drafts";
 import { describeError } from "./errors";
 
-export function TasksScreen() {
+const NEW_TASK_DRAFT = "new-task";
+/** How long "Undo" stays offered after a delete. */
+const UNDO_MS = 8_000;
+
+export function TasksScreen({ userId }: { userId: string }) {
   const { data, loading, error } = useQuery(TASKS, { fetchPolicy: "cache-and-network" });
-  const [title, setTitle] = useState("");
+  // Kept in memory as it is typed, so a session that ends before "Add" does not lose it.
+  const [title, setTitleState] = useState(() => draftStore.read(NEW_TASK_DRAFT, userId));
+  const setTitle = (text: string) => {
+    setTitleState(text);
+    draftStore.keep(NEW_TASK_DRAFT, userId, text);
+  };
   const [createTask, creation] = useMutation(CREATE_TASK, {
     onCompleted: () => setTitle(""),
-    update(cache, { data }) {
-      if (!data) return;
-      cache.updateQuery({ query: TASKS }, (existing) =>
-        existing ? { tasks: [...existing.tasks, data.createTask] } : existing,
-      );
-    },
+    update: appendCreatedTask,
   });
+  const [deleted, setDeleted] = useState<Task | null>(null);
+  const dismissUndo = useCallback(() => setDeleted(null), []);
 
   function add(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -42,14 +50,23 @@ export function TasksScreen() {
       {data?.tasks.length === 0 && <p className="status">Nothing to do yet.</p>}
       <ul className="tasks">
         {data?.tasks.map((task) => (
-          <TaskItem key={task.id} task={task} />
+          <TaskItem key={task.id} task={task} onDeleted={setDeleted} />
         ))}
       </ul>
+      {deleted && <UndoDelete key={deleted.id} task={deleted} onDone={dismissUndo} />}
     </section>
   );
 }
 
-function TaskItem({ task }: { task: Task }) {
+/** The API lists tasks by creation, so a created one goes at the end of the cached list. */
+function appendCreatedTask(cache: ApolloCache, { data }: { data?: { createTask: Task } | null }) {
+  if (!data) return;
+  cache.updateQuery({ query: TASKS }, (existing) =>
+    existing ? { tasks: [...existing.tasks, data.createTask] } : existing,
+  );
+}
+
+function TaskItem({ task, onDeleted }: { task: Task; onDeleted: (task: Task) => void }) {
   // The mutation returns the task with its id: Apollo's normalized cache updates the list itself.
   const [setDone, update] = useMutation(SET_TASK_DONE);
   const [deleteTask, deletion] = useMutation(DELETE_TASK, {
@@ -57,6 +74,9 @@ function TaskItem({ task }: { task: Task }) {
       if (!data?.deleteTask) return;
       cache.evict({ id: cache.identify({ __typename: "Task", id: task.id }) });
       cache.gc();
+    },
+    onCompleted: (data) => {
+      if (data.deleteTask) onDeleted(task);
     },
   });
   const failure = update.error ?? deletion.error;
@@ -85,5 +105,51 @@ function TaskItem({ task }: { task: Task }) {
       </button>
       {failure && <p className="error">{describeError(failure)}</p>}
     </li>
+  );
+}
+
+/**
+ * "Deleted. Undo" for a few seconds. The delete has already happened on the API (nothing is left
+ * pending if the tab closes); undo creates the task again with its title and done state, so it
+ * comes back as a new task, at the end of the list, as the API orders tasks by creation.
+ */
+function UndoDelete({ task, onDone }: { task: Task; onDone: () => void }) {
+  const [recreate, recreation] = useMutation(CREATE_TASK, { update: appendCreatedTask });
+  const [setDone, marking] = useMutation(SET_TASK_DONE);
+  const busy = recreation.loading || marking.loading;
+  const failure = recreation.error ?? marking.error;
+
+  useEffect(() => {
+    if (busy || failure) return undefined;
+    const timer = setTimeout(onDone, UNDO_MS);
+    return () => clearTimeout(timer);
+  }, [busy, failure, onDone]);
+
+  async function undo() {
+    const created = await recreate({ variables: { title: task.title } });
+    const id = created.data?.createTask.id;
+    if (!id) return;
+    if (task.done) await setDone({ variables: { id, done: true } });
+    onDone();
+  }
+
+  return (
+    <div className="toast" role="status">
+      <span>
+        Deleted “<strong>{task.title}</strong>”.
+        {failure && <span className="error"> Could not undo: {describeError(failure)}</span>}
+      </span>
+      <button
+        type="button"
+        className="link"
+        disabled={busy}
+        onClick={() => void undo().catch(() => undefined)}
+      >
+        Undo
+      </button>
+      <button type="button" className="link" aria-label="Dismiss" onClick={onDone}>
+        ×
+      </button>
+    </div>
   );
 }
