@@ -11,6 +11,7 @@ export default tseslint.config(
       "jest.config.js",
       "jest.e2e.config.js",
       "jest.deploy.config.js",
+      "jest.cluster.config.js",
       // The example app has its own toolchain and dependencies: `npm run build --prefix
       // examples/web` typechecks it, and CI runs that.
       "examples/",

@@ -28,8 +28,9 @@ interface Engine {
 
 /**
  * Writes session revocations straight into the server's `revocations` table, the way the
- * server's own writes look to its poller, and can remove exactly those rows again so a shared
- * MySQL database is left as it was.
+ * server's own writes look to its poller (each transaction takes the next number of the log's
+ * commit sequence and stamps its rows with it), and can remove exactly those rows again so a
+ * shared MySQL database is left as it was.
  */
 export class RevocationLogWriter {
   private readonly inserted: InsertedBatch[] = [];
@@ -75,6 +76,9 @@ export class RevocationLogWriter {
 }
 
 const SELECT_LIVE = "SELECT COUNT(*) AS live FROM revocations WHERE expires_at > ?";
+/** As src/auth/revocation-sequence.ts takes a number, inside the inserting transaction. */
+const NEXT_SEQ = "UPDATE revocation_sequence SET last_seq = last_seq + 1 WHERE id = 1";
+const READ_SEQ = "SELECT last_seq FROM revocation_sequence WHERE id = 1";
 const deleteSql = (subjects: number) =>
   "DELETE FROM revocations WHERE kind = 'session' AND id BETWEEN ? AND ? " +
   `AND subject IN (${new Array<string>(subjects).fill("?").join(", ")})`;
@@ -88,12 +92,17 @@ function openSqlite(path: string): Engine {
   // The server keeps the file in WAL mode, so it reads on while this connection writes.
   const db = new Database(path, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MILLIS });
   const insert = db.prepare(
-    "INSERT INTO revocations (kind, subject, roles, expires_at) VALUES ('session', ?, NULL, ?)",
+    "INSERT INTO revocations (kind, subject, roles, expires_at, seq) " +
+      "VALUES ('session', ?, NULL, ?, ?)",
   );
+  const nextSeq = db.prepare(NEXT_SEQ);
+  const readSeq = db.prepare(READ_SEQ);
   const insertAll = db.transaction((subjects: readonly string[], expiresAt: string) => {
+    nextSeq.run();
+    const { last_seq: seq } = readSeq.get() as { last_seq: number };
     let firstId: number | undefined;
     for (const subject of subjects) {
-      const { lastInsertRowid } = insert.run(subject, expiresAt);
+      const { lastInsertRowid } = insert.run(subject, expiresAt, seq);
       firstId ??= Number(lastInsertRowid);
     }
     if (firstId === undefined) throw new Error("no rows to insert");
@@ -144,9 +153,12 @@ async function openMysql(url: string): Promise<Engine> {
     // One multi-row INSERT: InnoDB gives its rows consecutive ids, insertId being the first.
     insertSessions: (subjects, expiresAt) =>
       inTransaction(async () => {
+        await connection.query(NEXT_SEQ);
+        const [seqRows] = await connection.query<mysql.RowDataPacket[]>(READ_SEQ);
+        const seq = Number((seqRows[0] as { last_seq: number | string }).last_seq);
         const [result] = await connection.query<mysql.ResultSetHeader>(
-          "INSERT INTO revocations (kind, subject, roles, expires_at) VALUES ?",
-          [subjects.map((subject) => ["session", subject, null, expiresAt])],
+          "INSERT INTO revocations (kind, subject, roles, expires_at, seq) VALUES ?",
+          [subjects.map((subject) => ["session", subject, null, expiresAt, seq])],
         );
         return result.insertId;
       }),

@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { createApp } from "./app/app";
 import { ConfigError } from "./config/config";
+import { DatabaseSetupError } from "./db/database-setup-error";
 import { loadConfigFromEnvironment } from "./config/load";
 
 async function main(): Promise<void> {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof DatabaseSetupError) {
     console.error(error.message);
   } else {
     console.error("Failed to start:", error);

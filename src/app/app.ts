@@ -12,6 +12,7 @@ import type { AppConfig } from "../config/config";
 import { contextFactory } from "../context/context.factory";
 import type { RequestContext } from "../context/context.type";
 import type { Clock } from "../core/clock";
+import { assertCausalReadsOnGalera } from "../db/galera";
 import { migrate } from "../db/migrate";
 import { chargeResolvedFields, ExecutionBudgets } from "../graphql/budget";
 import { executionBudgetPlugin } from "../graphql/budget.plugin";
@@ -77,7 +78,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     startable({
       start: async () => {
         if (!dataSource.isInitialized) await dataSource.initialize();
-        await migrate(dataSource);
+        await assertCausalReadsOnGalera(dataSource);
+        await migrate(dataSource, {
+          mode: config.migrations.mode,
+          waitTimeoutMs: config.migrations.waitTimeoutSeconds * 1000,
+          onWaiting: (pending) =>
+            logger.info({ pending }, "MIGRATIONS=wait: waiting for the schema to be current"),
+        });
       },
       stop: async () => {
         if (dataSource.isInitialized) await dataSource.destroy();

@@ -1,10 +1,12 @@
-import { type DataSource, type EntityManager, LessThan } from "typeorm";
+import { type DataSource, type EntityManager, LessThan, type QueryRunner } from "typeorm";
 import { type Clock, type MonotonicClock, systemMonotonic } from "../core/clock";
 import { ServiceUnavailableError } from "../errors/app-errors";
 import type { Logger } from "../logger";
 import type { Role } from "../core/role";
+import { retryOnConflict } from "../db/retry";
 import type { Principal } from "../core/principal";
 import { Revocation } from "./revocation.entity";
+import { nextRevocationSequence } from "./revocation-sequence";
 import type { RevocationStore } from "./revocation-store";
 
 export interface RevocationSettings {
@@ -30,28 +32,33 @@ export interface RevocationNotice {
   readonly roles?: { readonly userId: string; readonly roles: readonly Role[] };
 }
 
-/** How long an id skipped by the log is waited for before it is taken as rolled back. */
-const GAP_PATIENCE_MS = 5_000;
-/** A jump larger than this is an auto-increment reset or step, not transactions in flight. */
-const MAX_GAP_IDS = 1_000;
+/** Rows per INSERT statement: SQLite binds at most 32,766 parameters in one statement. */
+const INSERT_CHUNK_ROWS = 1_000;
 /** Expired entries are dropped this often, not on every poll: a walk over every entry. */
 const PRUNE_INTERVAL_MS = 5_000;
 
 /**
- * Follows the `revocations` table by id: one primary-key range read per poll interval for the
- * whole instance, whatever the request rate, returning only rows not applied yet. Entries are dropped from memory when the tokens they cover have
- * expired, so memory is bounded by the revocations of one access-token lifetime.
+ * Follows the `revocations` table by its commit sequence (`seq`, see revocation-sequence.ts):
+ * one indexed range read per poll interval for the whole instance, whatever the request rate,
+ * returning only rows not applied yet and costing nothing more when nothing happens. Every
+ * committed row is read exactly once, whatever the ids look like. Entries are dropped from memory
+ * when the tokens they cover have expired, so memory is bounded by the revocations of one
+ * access-token lifetime.
  */
 export class DatabaseRevocationStore implements RevocationStore {
   private readonly revokedSessions = new Map<string, number>();
   private readonly currentRoles = new Map<
     string,
-    { roles: readonly Role[]; expiresAt: number; id: number }
+    { roles: readonly Role[]; expiresAt: number; seq: number }
   >();
-  /** The highest log id applied; undefined until the first read. */
-  private highestId?: number;
-  /** Ids below highestId not seen yet, with the monotonic time to stop waiting for them. */
-  private readonly gaps = new Map<number, number>();
+  /** Every row numbered up to this has been read; undefined until the first read. */
+  private highestSeq?: number;
+  /**
+   * The follower's own connection (MySQL): its reads never queue for the pool behind requests,
+   * such as a storm of revocations that take turns on the sequence row, which would otherwise
+   * leave the view stale and every token refused with 503.
+   */
+  private reader?: QueryRunner;
   private lastPrunedAt = -Infinity;
   private rowsRead = 0;
   private lastRefreshedAt = -Infinity;
@@ -87,6 +94,7 @@ export class DatabaseRevocationStore implements RevocationStore {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.polling?.catch(() => undefined);
+    await this.releaseReader();
     // No read will come any more: waiting requests go on to `check`, which decides alone.
     for (const wake of [...this.waiters]) wake();
   }
@@ -146,7 +154,7 @@ export class DatabaseRevocationStore implements RevocationStore {
     revokedSessions: number;
     roleChanges: number;
     rowsRead: number;
-    awaitedIds: number;
+    highestSeq: number;
     staleWaits: number;
     staleRefusals: number;
   } {
@@ -154,7 +162,7 @@ export class DatabaseRevocationStore implements RevocationStore {
       revokedSessions: this.revokedSessions.size,
       roleChanges: this.currentRoles.size,
       rowsRead: this.rowsRead,
-      awaitedIds: this.gaps.size,
+      highestSeq: this.highestSeq ?? 0,
       staleWaits: this.staleWaits,
       staleRefusals: this.staleRefusals,
     };
@@ -173,11 +181,11 @@ export class DatabaseRevocationStore implements RevocationStore {
   applyLocally(revocation: RevocationNotice): void {
     this.rememberSessions(revocation.sessionIds ?? []);
     if (revocation.roles) {
-      // id -1: the row this instance just wrote replaces it on the next read.
+      // seq -1: the row this instance just wrote replaces it on the next read.
       this.currentRoles.set(revocation.roles.userId, {
         roles: revocation.roles.roles,
         expiresAt: this.retainedUntil(),
-        id: -1,
+        seq: -1,
       });
     }
     if (this.localRevocationListener && (revocation.sessionIds?.length || revocation.roles)) {
@@ -227,33 +235,49 @@ export class DatabaseRevocationStore implements RevocationStore {
     return this.clock.now().getTime() + this.settings.retentionSeconds * 1000;
   }
 
-  /** Rows for a set of revoked sessions, written in the caller's transaction. */
+  /**
+   * Rows for a set of revoked sessions, written in the caller's transaction under one sequence
+   * number, whatever their count. Call it last in the transaction (it takes the counter row).
+   */
   async writeSessionRevocations(
     manager: EntityManager,
     sessionIds: readonly string[],
   ): Promise<void> {
     if (sessionIds.length === 0) return;
     const expiresAt = this.expiry();
-    await manager.insert(
-      Revocation,
-      sessionIds.map((subject) => ({ kind: "session" as const, subject, roles: null, expiresAt })),
-    );
+    const seq = await nextRevocationSequence(manager);
+    for (let start = 0; start < sessionIds.length; start += INSERT_CHUNK_ROWS) {
+      await manager.insert(
+        Revocation,
+        sessionIds.slice(start, start + INSERT_CHUNK_ROWS).map((subject) => ({
+          kind: "session" as const,
+          subject,
+          roles: null,
+          expiresAt,
+          seq,
+        })),
+      );
+    }
   }
 
+  /** A user's new roles, written in the caller's transaction; call it last there. */
   async writeRoles(manager: EntityManager, userId: string, roles: readonly Role[]): Promise<void> {
+    const expiresAt = this.expiry();
+    const seq = await nextRevocationSequence(manager);
     await manager.insert(Revocation, {
       kind: "roles",
       subject: userId,
       roles: [...roles],
-      expiresAt: this.expiry(),
+      expiresAt,
+      seq,
     });
   }
 
-  /** Deletes rows whose tokens have all expired; any instance may run it. */
+  /** Deletes rows whose tokens have all expired; any instance may run it, at the same time too. */
   async purgeExpired(): Promise<number> {
-    const result = await this.dataSource
-      .getRepository(Revocation)
-      .delete({ expiresAt: LessThan(this.clock.now()) });
+    const result = await retryOnConflict(() =>
+      this.dataSource.getRepository(Revocation).delete({ expiresAt: LessThan(this.clock.now()) }),
+    );
     return result.affected ?? 0;
   }
 
@@ -303,64 +327,92 @@ export class DatabaseRevocationStore implements RevocationStore {
   }
 
   private async readLog(): Promise<void> {
+    try {
+      await this.readLogOnce();
+    } catch (error) {
+      // The connection may be the broken part: the next read takes a fresh one.
+      await this.releaseReader();
+      throw error;
+    }
+  }
+
+  private async readLogOnce(): Promise<void> {
     const now = this.clock.now();
-    const query = this.dataSource
-      .getRepository(Revocation)
-      .createQueryBuilder("revocation")
+    const reader = this.readerConnection();
+    const repository = this.dataSource.getRepository(Revocation);
+    const query = repository
+      .createQueryBuilder("revocation", reader)
       .select([
         "revocation.id",
+        "revocation.seq",
         "revocation.kind",
         "revocation.subject",
         "revocation.roles",
         "revocation.expiresAt",
       ])
-      .orderBy("revocation.id", "ASC");
-    if (this.highestId === undefined) {
+      .orderBy("revocation.seq", "ASC")
+      .addOrderBy("revocation.id", "ASC");
+    let floor = this.highestSeq;
+    if (floor === undefined) {
+      // Read before the rows: every transaction numbered up to it had committed then, so the
+      // read of live rows that follows sees all of them, and later reads may start above it.
+      floor = await this.highestCommittedSeq(reader);
       query.where("revocation.expiresAt > :now", { now });
     } else {
-      query.where("revocation.id > :highest", { highest: this.highestId });
-      const awaited = [...this.gaps.keys()];
-      if (awaited.length > 0) query.orWhere("revocation.id IN (:...awaited)", { awaited });
+      query.where("revocation.seq > :floor", { floor });
     }
     const rows = await query.getMany();
     this.rowsRead += rows.length;
 
-    const monotonic = this.monotonicNow();
-    let highest = this.highestId ?? 0;
+    // One snapshot, commits in sequence order: holding a row numbered n, it holds every row
+    // numbered up to n. No gap to wait for, whatever the ids.
+    let highest = floor;
     for (const row of rows) {
-      const id = Number(row.id); // MySQL returns BIGINT as a string
-      this.apply(row, id, now.getTime());
-      this.gaps.delete(id);
-      if (this.highestId !== undefined && id > highest + 1 && id - highest <= MAX_GAP_IDS) {
-        // Ids skipped here may belong to transactions that commit after this read (MySQL hands
-        // out auto-increment ids before commit): ask for them again for a while.
-        for (let missing = highest + 1; missing < id; missing++) {
-          this.gaps.set(missing, monotonic + GAP_PATIENCE_MS);
-        }
-      }
-      highest = Math.max(highest, id);
+      const seq = Number(row.seq); // MySQL returns BIGINT as a string
+      this.apply(row, seq, now.getTime());
+      highest = Math.max(highest, seq);
     }
-    this.highestId = highest;
-    for (const [id, giveUpAt] of this.gaps) {
-      // A rolled-back insert leaves a gap for good.
-      if (giveUpAt <= monotonic) this.gaps.delete(id);
-    }
+    this.highestSeq = highest;
+    const monotonic = this.monotonicNow();
     if (monotonic - this.lastPrunedAt >= PRUNE_INTERVAL_MS) {
       this.forgetExpired(now.getTime());
       this.lastPrunedAt = monotonic;
     }
   }
 
-  private apply(row: Revocation, id: number, now: number): void {
+  private readerConnection(): QueryRunner | undefined {
+    // SQLite has one connection and no pool to queue for.
+    if (this.dataSource.options.type === "better-sqlite3") return undefined;
+    if (!this.reader || this.reader.isReleased) this.reader = this.dataSource.createQueryRunner();
+    return this.reader;
+  }
+
+  private async releaseReader(): Promise<void> {
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.release().catch(() => undefined);
+  }
+
+  private async highestCommittedSeq(reader: QueryRunner | undefined): Promise<number> {
+    const row = await this.dataSource
+      .getRepository(Revocation)
+      .createQueryBuilder("revocation", reader)
+      .select("MAX(revocation.seq)", "highest")
+      .getRawOne<{ highest: number | string | null }>();
+    return Number(row?.highest ?? 0);
+  }
+
+  private apply(row: Revocation, seq: number, now: number): void {
     const expiresAt = row.expiresAt.getTime();
     if (expiresAt <= now) return;
     if (row.kind === "session") {
       this.revokedSessions.set(row.subject, expiresAt);
     } else if (row.kind === "roles") {
       const known = this.currentRoles.get(row.subject);
-      // Later rows win; a late-committed older row must not undo a newer role change.
-      if (!known || known.id <= id) {
-        this.currentRoles.set(row.subject, { roles: row.roles ?? [], expiresAt, id });
+      // Later commits win (ids say nothing about commit order across Galera nodes); a row read
+      // late, at start, must not undo a newer role change.
+      if (!known || known.seq <= seq) {
+        this.currentRoles.set(row.subject, { roles: row.roles ?? [], expiresAt, seq });
       }
     }
   }

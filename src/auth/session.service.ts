@@ -3,6 +3,7 @@ import { type DataSource, In, IsNull, LessThan, MoreThan, type Repository } from
 import type { AuditLog } from "../audit/audit-log";
 import type { RequestOrigin } from "../core/request-origin";
 import type { Clock } from "../core/clock";
+import { retryOnConflict } from "../db/retry";
 import { ForbiddenError, NotFoundError } from "../errors/app-errors";
 import { parseId } from "../core/ids";
 import type { Principal } from "../core/principal";
@@ -75,7 +76,8 @@ export class SessionService {
       revokedAt: null,
       revokedReason: null,
     });
-    await this.sessions.insert(session);
+    // A new row with a fresh id: a failed insert left nothing, so it may simply run again.
+    await retryOnConflict(() => this.sessions.insert(session));
     return { session, refreshToken };
   }
 
@@ -83,6 +85,8 @@ export class SessionService {
    * Exchanges a refresh token for its successor. The swap is one conditional UPDATE, so of many
    * concurrent requests exactly one rotates; the others, within the grace period, get the same
    * successor (it is derived, not random). A used token presented after that revokes the session.
+   * On Galera the loser of two rotations on two nodes may learn it from certification instead of
+   * from the row: its UPDATE runs again until it sees the winner's, and then takes the same path.
    */
   async rotate(refreshToken: string, userAgent: string | null): Promise<RotationResult> {
     const found = await this.findAuthentic(refreshToken);
@@ -102,16 +106,18 @@ export class SessionService {
         this.after(now, this.settings.refreshTokenTtlSeconds),
         session.absoluteExpiresAt ?? session.expiresAt,
       );
-      const result = await this.sessions.update(
-        { id: session.id, refreshTokenHash: presented, revokedAt: IsNull() },
-        {
-          refreshTokenHash: successorHash,
-          previousTokenHash: presented,
-          rotatedAt: now,
-          lastUsedAt: now,
-          expiresAt,
-          ...(userAgent ? { userAgent: truncateUserAgent(userAgent) } : {}),
-        },
+      const result = await retryOnConflict(() =>
+        this.sessions.update(
+          { id: session.id, refreshTokenHash: presented, revokedAt: IsNull() },
+          {
+            refreshTokenHash: successorHash,
+            previousTokenHash: presented,
+            rotatedAt: now,
+            lastUsedAt: now,
+            expiresAt,
+            ...(userAgent ? { userAgent: truncateUserAgent(userAgent) } : {}),
+          },
+        ),
       );
       if (result.affected === 1) {
         Object.assign(session, {
@@ -161,25 +167,29 @@ export class SessionService {
   /**
    * Ends sessions: they refresh no more, and their access tokens are refused by every instance
    * within the revocation store's staleness bound (at once on this one). Returns how many ended.
+   * Safe to repeat: a run that lost a conflict is undone whole, and the next finds what is still
+   * live (none, if the other side revoked them).
    */
   async revoke(sessionIds: readonly string[], reason: SessionEndReason): Promise<number> {
     if (sessionIds.length === 0) return 0;
     const now = this.clock.now();
-    const ended = await this.dataSource.transaction(async (manager) => {
-      const repository = manager.getRepository(Session);
-      const live = await repository.find({
-        select: { id: true },
-        where: { id: In([...sessionIds]), revokedAt: IsNull() },
-      });
-      const ids = live.map((session) => session.id);
-      if (ids.length === 0) return ids;
-      await repository.update(
-        { id: In(ids), revokedAt: IsNull() },
-        { revokedAt: now, revokedReason: reason },
-      );
-      await this.revocations.writeSessionRevocations(manager, ids);
-      return ids;
-    });
+    const ended = await retryOnConflict(() =>
+      this.dataSource.transaction(async (manager) => {
+        const repository = manager.getRepository(Session);
+        const live = await repository.find({
+          select: { id: true },
+          where: { id: In([...sessionIds]), revokedAt: IsNull() },
+        });
+        const ids = live.map((session) => session.id);
+        if (ids.length === 0) return ids;
+        await repository.update(
+          { id: In(ids), revokedAt: IsNull() },
+          { revokedAt: now, revokedReason: reason },
+        );
+        await this.revocations.writeSessionRevocations(manager, ids);
+        return ids;
+      }),
+    );
     this.revocations.applyLocally({ sessionIds: ended });
     return ended.length;
   }

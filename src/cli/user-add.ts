@@ -7,6 +7,7 @@ import { createLogger } from "../logger";
 import { ConfigError } from "../config/config";
 import { loadConfigFromEnvironment } from "../config/load";
 import { createAppDataSource } from "../app/data-source";
+import { assertCausalReadsOnGalera } from "../db/galera";
 import { migrate } from "../db/migrate";
 import { AppError } from "../errors/app-errors";
 import { isRole, type Role } from "../core/role";
@@ -52,7 +53,11 @@ async function main(): Promise<number> {
   // committed, through the same wiring as the server's; the revocation log carries them anyway.
   const lifecycle = new Lifecycle(logger);
   try {
-    await migrate(dataSource);
+    await assertCausalReadsOnGalera(dataSource);
+    await migrate(dataSource, {
+      mode: config.migrations.mode,
+      waitTimeoutMs: config.migrations.waitTimeoutSeconds * 1000,
+    });
     const services = createServices(config, dataSource, lifecycle, { logger, role: "cli" });
     await lifecycle.start();
     const { user, created } = await services.users.upsert(

@@ -2,7 +2,7 @@ import { KeyObject } from "node:crypto";
 import { ConfigError } from "./config-error";
 import { developmentSecret } from "./dev-secret";
 import { MIN_SECRET_BYTES } from "./key-material";
-import type { DatabaseConfig, TrustProxy } from "./parsers";
+import type { DatabaseConfig, MigrationMode, TrustProxy } from "./parsers";
 import { checkPreviousKeys, type JwtKeys, type JwtKeySource, parseJwtKeys } from "./signing-keys";
 import { type Env, type VariableName, variableReader } from "./variables";
 
@@ -19,11 +19,23 @@ export {
 export { jwtKeysOf, type JwtKeys, type SigningKey, type VerificationKey } from "./signing-keys";
 export type { Env } from "./variables";
 
+/**
+ * What an instance does with pending migrations at start: `auto` applies them under a named
+ * lock (one server; refused on a Galera node, where that lock is per node), `run` applies them
+ * (the one designated instance of a cluster), `wait` applies none and waits until they are.
+ */
+export { MIGRATION_MODES, type MigrationMode } from "./parsers";
+
 export interface AppConfig {
   readonly env: "development" | "production" | "test";
   readonly host: string;
   readonly port: number;
   readonly database: DatabaseConfig;
+  readonly migrations: {
+    readonly mode: MigrationMode;
+    /** How long `wait` waits for the schema to be current before the instance gives up. */
+    readonly waitTimeoutSeconds: number;
+  };
   readonly jwt: JwtConfig;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
@@ -142,6 +154,10 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
   const logLevel = read("LOG_LEVEL", envName === "test" ? "silent" : "info");
   const dataDir = read("DATA_DIR");
   const database = read("DATABASE_URL");
+  const migrations = {
+    mode: read("MIGRATIONS"),
+    waitTimeoutSeconds: read("MIGRATIONS_WAIT_TIMEOUT"),
+  };
   const redisUrl = read("REDIS_URL");
 
   const algorithm = read("JWT_ALG");
@@ -251,6 +267,7 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     host,
     port,
     database,
+    migrations,
     jwt: { ...keySource, issuer, audience, clockToleranceSeconds, keys },
     accessTokenTtlSeconds,
     refreshTokenTtlSeconds,

@@ -108,6 +108,23 @@ export function durationMillis(minMs: number, maxMs: number): Parser<number> {
   };
 }
 
+/**
+ * What an instance does with pending migrations at start: `auto` applies them under a named
+ * lock (one server; refused on a Galera node, where that lock is per node), `run` applies them
+ * (the one designated instance of a cluster), `wait` applies none and waits until they are.
+ */
+export const MIGRATION_MODES = ["auto", "run", "wait"] as const;
+export type MigrationMode = (typeof MIGRATION_MODES)[number];
+
+export const migrationMode: Parser<MigrationMode> = {
+  accepts: MIGRATION_MODES.map((mode) => `\`${mode}\``).join(", "),
+  parse(value, { name, problems }) {
+    const mode = MIGRATION_MODES.find((known) => known === value.toLowerCase());
+    if (!mode) problems.push(`${name} must be one of ${MIGRATION_MODES.join(", ")}`);
+    return mode;
+  },
+};
+
 /** true/false, yes/no, on/off or 1/0, in any case. */
 export const boolean: Parser<boolean> = {
   parse(value, { name, problems }) {

@@ -9,6 +9,7 @@ import {
   integer,
   kid,
   limit,
+  migrationMode,
   nodeEnvironment,
   origins,
   type Parser,
@@ -58,6 +59,17 @@ export const VARIABLES = {
       "`mysql://user:pass@host:3306/db`, `mariadb://...`, or `sqlite:PATH` (`sqlite::memory:` too)",
     default: "sqlite:./data/app.sqlite",
     parser: databaseUrl,
+  },
+  MIGRATIONS: {
+    meaning:
+      "what an instance does with pending migrations at start: `auto` applies them under a named lock (one server; refused on Galera), `run` applies them (the one migrating instance of a cluster), `wait` waits until another has (see Running on a Galera cluster)",
+    default: "auto",
+    parser: migrationMode,
+  },
+  MIGRATIONS_WAIT_TIMEOUT: {
+    meaning: "how long `MIGRATIONS=wait` waits for the schema to be current before giving up",
+    default: "10m",
+    parser: duration(1, DAY),
   },
   REDIS_URL: {
     meaning:

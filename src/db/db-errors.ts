@@ -13,6 +13,11 @@ const UNAVAILABLE_CODES = new Set([
   "PROTOCOL_SEQUENCE_TIMEOUT",
   "ER_CON_COUNT_ERROR",
   "ER_SERVER_SHUTDOWN",
+  // A lock held elsewhere for innodb_lock_wait_timeout: busy, not a fault of the request.
+  "ER_LOCK_WAIT_TIMEOUT",
+  // Galera (1047): "WSREP has not yet prepared node for application use", a node that is not
+  // synced with, or has lost, the cluster's primary component.
+  "ER_UNKNOWN_COM_ERROR",
   "SQLITE_BUSY",
   "SQLITE_CANTOPEN",
   "SQLITE_IOERR",
@@ -59,4 +64,26 @@ export function isUniqueViolation(error: unknown): boolean {
     code === "SQLITE_CONSTRAINT_UNIQUE" ||
     code === "SQLITE_CONSTRAINT_PRIMARYKEY"
   );
+}
+
+/**
+ * Errors after which the database has undone the whole transaction (or the one autocommit
+ * statement) because of a concurrent one, so running it again from the start is safe and
+ * likely to succeed:
+ * - `ER_LOCK_DEADLOCK` (1213, SQLSTATE 40001): an InnoDB deadlock; on Galera also a write set
+ *   that failed certification against another node's (at COMMIT), or a local transaction that a
+ *   replicated one aborted (at its next statement);
+ * - `SQLITE_BUSY_SNAPSHOT`: a WAL transaction that read, then tried to write after another
+ *   process committed; `SQLITE_BUSY`: the same transaction trying to write while the other
+ *   process is still writing (SQLite answers at once, without waiting out the busy timeout,
+ *   since the reader's snapshot could not be written on anyway). The same code after a busy
+ *   timeout of 5 s would be retried too, but no transaction here holds the write lock that long.
+ * A MySQL lock wait timeout is not one of them: it rolls back only the statement, after a long
+ * wait.
+ */
+const CONFLICT_CODES = new Set(["ER_LOCK_DEADLOCK", "SQLITE_BUSY_SNAPSHOT", "SQLITE_BUSY"]);
+
+export function isTransactionConflict(error: unknown): boolean {
+  const code = driverCode(error);
+  return code !== undefined && CONFLICT_CODES.has(code);
 }

@@ -1,6 +1,7 @@
 import type { RateLimitConfig } from "../config/config";
 import { sha256Hex } from "../core/hash";
 import type { RequestOrigin } from "../core/request-origin";
+import { retryOnConflict } from "../db/retry";
 import { ServiceUnavailableError, TooManyRequestsError } from "../errors/app-errors";
 import type { Logger } from "../logger";
 import { addressBucketKey } from "./client-address";
@@ -34,13 +35,17 @@ export class AttemptLimits {
   /**
    * Counts the attempts, all at once, and throws TooManyRequestsError when one of their
    * counters is over its limit, or ServiceUnavailableError when the counters cannot be reached:
-   * an attempt that cannot be counted is not let through.
+   * an attempt that cannot be counted is not let through. A count that lost a conflict with
+   * another instance's (a deadlock, a Galera certification failure: its transaction was undone,
+   * nothing was counted) is counted again, whichever store holds the counters.
    */
   async admit(attempts: readonly Attempt[], origin: RequestOrigin): Promise<void> {
     for (const charge of this.chargesFor(attempts, origin.clientAddress ?? "unknown")) {
       let count;
       try {
-        count = await this.limiter.consume(charge.bucket, charge.hits, charge.limit);
+        count = await retryOnConflict(() =>
+          this.limiter.consume(charge.bucket, charge.hits, charge.limit),
+        );
       } catch (error) {
         this.logger.error({ err: error }, "rate limit counters unavailable; refusing the attempt");
         throw new ServiceUnavailableError();

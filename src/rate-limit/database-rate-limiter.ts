@@ -6,7 +6,7 @@ import {
 } from "rate-limiter-flexible";
 import { FlexibleRateLimiter, type LimiterOptions } from "./flexible-rate-limiter";
 
-/** Created by migration 1764200000000 in the shape rate-limiter-flexible reads and writes. */
+/** Created by migration 1764300000000 in the shape rate-limiter-flexible reads and writes. */
 export const RATE_LIMIT_TABLE = "rate_limits";
 
 /**

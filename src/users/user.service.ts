@@ -6,6 +6,7 @@ import type { PasswordHasher } from "./password-hasher";
 import type { Principal } from "../core/principal";
 import type { Clock } from "../core/clock";
 import { isUniqueViolation } from "../db/db-errors";
+import { retryOnConflict } from "../db/retry";
 import { BadUserInputError, NotFoundError } from "../errors/app-errors";
 import { parseId } from "../core/ids";
 import { normalizeRoles, Role } from "../core/role";
@@ -60,7 +61,9 @@ export class UserService {
       updatedAt: now,
     });
     try {
-      await this.users.insert(user);
+      // On Galera a taken email can first show as a conflict with the other node's insert; run
+      // again, it shows as the unique violation it is.
+      await retryOnConflict(() => this.users.insert(user));
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new BadUserInputError("This email and password cannot be used to register.", "email");
@@ -114,14 +117,10 @@ export class UserService {
   ): Promise<User> {
     const id = parseId(userId, "userId");
     const wanted = wantedRoles(roles);
-    let oldRoles: readonly Role[] = [];
-    const updated = await this.users.manager.transaction(async (manager) => {
-      const user = await manager.getRepository<User>(this.users.target).findOneBy({ id });
-      if (!user) throw new NotFoundError("No such user.");
-      oldRoles = user.roles;
-      await this.replaceRoles(manager, user, wanted);
-      return user;
-    });
+    // Setting roles to a given list is safe to repeat; the last-ADMIN check runs again with it.
+    const { user: updated, oldRoles } = await retryOnConflict(() =>
+      this.users.manager.transaction((manager) => this.replaceRoles(manager, id, wanted)),
+    );
     this.roleChanges.applyLocally({ roles: { userId: updated.id, roles: updated.roles } });
     this.audit.record("roles.changed", meta, {
       actorId: actor.userId,
@@ -136,9 +135,11 @@ export class UserService {
   async setPassword(user: User, password: string): Promise<void> {
     user.passwordHash = await this.hasher.hash(password);
     user.updatedAt = this.clock.now();
-    await this.users.update(
-      { id: user.id },
-      { passwordHash: user.passwordHash, updatedAt: user.updatedAt },
+    await retryOnConflict(() =>
+      this.users.update(
+        { id: user.id },
+        { passwordHash: user.passwordHash, updatedAt: user.updatedAt },
+      ),
     );
   }
 
@@ -158,34 +159,45 @@ export class UserService {
       });
       return { user, created: true };
     }
-    const oldRoles = existing.roles;
     assertAcceptablePassword(input.password);
     const roles = wantedRoles(input.roles);
-    existing.passwordHash = await this.hasher.hash(input.password);
-    if (input.displayName !== undefined)
-      existing.displayName = normalizeDisplayName(input.displayName);
-    await this.users.manager.transaction((manager) => this.replaceRoles(manager, existing, roles));
-    this.roleChanges.applyLocally({ roles: { userId: existing.id, roles } });
+    const changes = {
+      passwordHash: await this.hasher.hash(input.password),
+      ...(input.displayName !== undefined
+        ? { displayName: normalizeDisplayName(input.displayName) }
+        : {}),
+    };
+    const { user, oldRoles } = await retryOnConflict(() =>
+      this.users.manager.transaction((manager) =>
+        this.replaceRoles(manager, existing.id, roles, changes),
+      ),
+    );
+    this.roleChanges.applyLocally({ roles: { userId: user.id, roles } });
     this.audit.record("user.set_from_cli", meta, {
-      userId: existing.id,
+      userId: user.id,
       created: false,
       oldRoles,
       newRoles: roles,
     });
-    return { user: existing, created: false };
+    return { user, created: false };
   }
 
   /**
-   * Saves the user with new roles and logs them for the revocation view, in the caller's
-   * transaction; the last ADMIN keeps the role, however the change was asked for.
+   * Gives the user new roles (and other changes) and logs the roles for the revocation view, in
+   * the caller's transaction, reading the row afresh so that a retried transaction judges the
+   * row as it now is; the last ADMIN keeps the role, however the change was asked for.
    */
   private async replaceRoles(
     manager: EntityManager,
-    user: User,
+    userId: string,
     roles: readonly Role[],
-  ): Promise<void> {
+    changes: Partial<Pick<User, "passwordHash" | "displayName">> = {},
+  ): Promise<{ user: User; oldRoles: readonly Role[] }> {
     const repository = manager.getRepository<User>(this.users.target);
-    if (user.roles.includes(Role.ADMIN) && !roles.includes(Role.ADMIN)) {
+    const user = await repository.findOneBy({ id: userId });
+    if (!user) throw new NotFoundError("No such user.");
+    const oldRoles = user.roles;
+    if (oldRoles.includes(Role.ADMIN) && !roles.includes(Role.ADMIN)) {
       const admins = await repository
         .createQueryBuilder("user")
         .where("user.roles LIKE :pattern", { pattern: "%ADMIN%" })
@@ -194,10 +206,10 @@ export class UserService {
         throw new BadUserInputError("The last ADMIN cannot lose the ADMIN role.", "roles");
       }
     }
-    user.roles = [...roles];
-    user.updatedAt = this.clock.now();
+    Object.assign(user, changes, { roles: [...roles], updatedAt: this.clock.now() });
     await repository.save(user);
     await this.roleChanges.writeRoles(manager, user.id, roles);
+    return { user, oldRoles };
   }
 }
 

@@ -210,12 +210,9 @@ describe("revocation store: revocations announced by other instances (sqlite)", 
     issuedAt: 0,
     expiresAt: 0,
   });
-  const rolesRow = (roles: Role[]) => ({
-    kind: "roles" as const,
-    subject: "u-1",
-    roles,
-    expiresAt: new Date(Date.now() + 3_600_000),
-  });
+  /** A role change committed through another instance, written as the services write it. */
+  const commitRoles = (roles: Role[]) =>
+    dataSource.transaction((manager) => store.writeRoles(manager, "u-1", roles));
 
   beforeAll(async () => {
     opened = await openMigratedDataSource(databaseKinds().find((kind) => kind.name === "sqlite")!);
@@ -248,8 +245,8 @@ describe("revocation store: revocations announced by other instances (sqlite)", 
   it("reads the log at once on a role change, and a late message cannot undo a newer one", async () => {
     const token = principalOf(randomUUID(), [Role.USER, Role.ADMIN]);
     // Granted, then removed again, both committed through other instances.
-    await dataSource.getRepository(Revocation).insert(rolesRow([Role.USER, Role.ADMIN]));
-    await dataSource.getRepository(Revocation).insert(rolesRow([Role.USER]));
+    await commitRoles([Role.USER, Role.ADMIN]);
+    await commitRoles([Role.USER]);
     expect(store.check(token)?.roles).toEqual(["USER", "ADMIN"]); // not read yet
 
     store.applyFromPeer({ roles: { userId: "u-1", roles: [Role.USER] } });

@@ -3,6 +3,7 @@ import type { DataSource } from "typeorm";
 import { DatabaseRevocationStore } from "../../src/auth/database-revocation-store";
 import type { Principal } from "../../src/core/principal";
 import { Revocation } from "../../src/auth/revocation.entity";
+import { nextRevocationSequence } from "../../src/auth/revocation-sequence";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
 import { createLogger } from "../../src/logger";
 import { Role } from "../../src/core/role";
@@ -48,15 +49,21 @@ describe.each(databaseKinds())("revocation log follower ($name)", (kind) => {
 
   /** One read of the log, as the timer would do it. */
   const poll = () => (store as unknown as { poll(): Promise<void> }).poll();
+  /** Rows written in one transaction under one sequence number, as the services write them. */
   const insert = (rows: Array<Partial<Revocation>>) =>
-    dataSource.getRepository(Revocation).insert(
-      rows.map((row) => ({
-        kind: "session" as const,
-        roles: null,
-        expiresAt: inAnHour(),
-        ...row,
-      })),
-    );
+    dataSource.transaction(async (manager) => {
+      const seq = await nextRevocationSequence(manager);
+      await manager.insert(
+        Revocation,
+        rows.map((row) => ({
+          kind: "session" as const,
+          roles: null,
+          expiresAt: inAnHour(),
+          seq,
+          ...row,
+        })),
+      );
+    });
 
   it("loads live rows at start and then only rows it has not applied", async () => {
     const early = randomUUID();

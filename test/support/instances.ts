@@ -5,7 +5,11 @@ import { join } from "node:path";
 import type { DatabaseKind, TestDatabase } from "./databases";
 import { cleanEnv, type ServerProcess, startServerProcess } from "./processes";
 
-/** Two server processes sharing one database and one signing secret, as in a deployment. */
+/**
+ * Two server processes sharing one database and one signing secret, as in a deployment. On a
+ * cluster A talks to node 1 and B to node 2; A migrates (MIGRATIONS=run) and everything else,
+ * B and `npm run user:add` with `env`, waits for the schema (MIGRATIONS=wait).
+ */
 export interface TwoInstances {
   readonly a: ServerProcess;
   readonly b: ServerProcess;
@@ -25,13 +29,21 @@ export async function startTwoInstances(
     JWT_SECRET: randomBytes(48).toString("base64url"),
     // `info` at least: startServerProcess waits for the info-level "listening" line.
     LOG_LEVEL: "info",
+    ...(kind.clustered ? { MIGRATIONS: "wait" } : {}),
     ...extraEnv,
   });
   const started: ServerProcess[] = [];
   try {
     // One after the other, so the two do not race to run the migrations.
-    started.push(await startServerProcess(cwd, env));
-    started.push(await startServerProcess(cwd, env));
+    started.push(
+      await startServerProcess(cwd, kind.clustered ? { ...env, MIGRATIONS: "run" } : env),
+    );
+    started.push(
+      await startServerProcess(cwd, {
+        ...env,
+        DATABASE_URL: database.nodeUrls?.[1] ?? database.url,
+      }),
+    );
   } catch (error) {
     await Promise.all(started.map((server) => server.stop("SIGKILL")));
     rmSync(cwd, { recursive: true, force: true });

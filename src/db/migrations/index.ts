@@ -2,7 +2,8 @@ import { InitialSchema1763800000000 } from "./1763800000000-initial-schema";
 import { TokenLifecycle1763900000000 } from "./1763900000000-token-lifecycle";
 import { RateLimits1764000000000 } from "./1764000000000-rate-limits";
 import { PagingIndexes1764100000000 } from "./1764100000000-paging-indexes";
-import { RateLimitCounters1764200000000 } from "./1764200000000-rate-limit-counters";
+import { RevocationSequence1764200000000 } from "./1764200000000-revocation-sequence";
+import { RateLimitCounters1764300000000 } from "./1764300000000-rate-limit-counters";
 
 /** Every migration, oldest first. Listed explicitly so compiled and test builds find the same set. */
 export const migrations = [
@@ -10,5 +11,6 @@ export const migrations = [
   TokenLifecycle1763900000000,
   RateLimits1764000000000,
   PagingIndexes1764100000000,
-  RateLimitCounters1764200000000,
+  RevocationSequence1764200000000,
+  RateLimitCounters1764300000000,
 ];

@@ -338,6 +338,24 @@ describe("loadConfig development secret", () => {
   });
 });
 
+describe("loadConfig MIGRATIONS", () => {
+  it("applies migrations at start under the lock by default, and waits up to 10m when told to wait", () => {
+    expect(load().migrations).toEqual({ mode: "auto", waitTimeoutSeconds: 600 });
+    expect(load({ MIGRATIONS: "wait", MIGRATIONS_WAIT_TIMEOUT: "90s" }).migrations).toEqual({
+      mode: "wait",
+      waitTimeoutSeconds: 90,
+    });
+    expect(load({ MIGRATIONS: "RUN" }).migrations.mode).toBe("run");
+  });
+
+  it("refuses a mode it does not know, and a wait of nothing", () => {
+    expect(problemsOf({ MIGRATIONS: "sometimes", MIGRATIONS_WAIT_TIMEOUT: "0s" })).toEqual([
+      "MIGRATIONS must be one of auto, run, wait",
+      "MIGRATIONS_WAIT_TIMEOUT must be a duration like 15m, 7d or 10s, from 1s to 86400s",
+    ]);
+  });
+});
+
 describe("loadConfig DATABASE_URL", () => {
   it("resolves a relative sqlite: path against the working directory", () => {
     expect(load({ DATABASE_URL: "sqlite:./db/tasks.sqlite" }).database).toEqual({

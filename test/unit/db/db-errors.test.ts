@@ -31,6 +31,13 @@ describe("isDatabaseUnavailable", () => {
     expect(isDatabaseUnavailable(mysqlError(code, message, { fatal: true }))).toBe(true);
   });
 
+  it.each([
+    ["ER_LOCK_WAIT_TIMEOUT", "Lock wait timeout exceeded; try restarting transaction"],
+    ["ER_UNKNOWN_COM_ERROR", "WSREP has not yet prepared node for application use"],
+  ])("is true for a mysql2 %s error, which is not fatal to the connection", (code, message) => {
+    expect(isDatabaseUnavailable(queryFailed(mysqlError(code, message)))).toBe(true);
+  });
+
   it("is true for a mysql2 connection error wrapped in TypeORM's QueryFailedError", () => {
     const lost = mysqlError("PROTOCOL_CONNECTION_LOST", "Connection lost");
     expect(isDatabaseUnavailable(queryFailed(lost))).toBe(true);

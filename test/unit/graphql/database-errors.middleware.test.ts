@@ -34,6 +34,24 @@ describe("databaseErrorsMiddleware", () => {
     ).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
 
+  it("turns a conflict with a concurrent transaction into SERVICE_UNAVAILABLE with Retry-After", async () => {
+    // What Galera reports at COMMIT when another node's write set won certification.
+    const deadlock = Object.assign(new Error("Deadlock found when trying to get lock"), {
+      code: "ER_LOCK_DEADLOCK",
+      errno: 1213,
+    });
+    const outcome = databaseErrorsMiddleware(action, () =>
+      Promise.reject(new QueryFailedError("COMMIT", [], deadlock)),
+    );
+    await expect(outcome).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(outcome).rejects.toMatchObject({
+      extensions: {
+        code: "SERVICE_UNAVAILABLE",
+        http: { status: 503, headers: new Map([["retry-after", "1"]]) },
+      },
+    });
+  });
+
   it("rethrows any other error as it is", async () => {
     const bug = new TypeError("x is undefined");
     await expect(databaseErrorsMiddleware(action, () => Promise.reject(bug))).rejects.toBe(bug);

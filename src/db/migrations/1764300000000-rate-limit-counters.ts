@@ -10,8 +10,8 @@ import { type MigrationInterface, type QueryRunner, Table, TableIndex } from "ty
  * converted: counters are ephemeral, and the worst this does is forget the attempts of the
  * current window once, at the deploy that runs it.
  */
-export class RateLimitCounters1764200000000 implements MigrationInterface {
-  name = "RateLimitCounters1764200000000";
+export class RateLimitCounters1764300000000 implements MigrationInterface {
+  name = "RateLimitCounters1764300000000";
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.dropTable("rate_limits");
