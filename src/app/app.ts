@@ -11,7 +11,7 @@ import { createRateLimitStore } from "../rate-limit/rate-limit-store";
 import type { AppConfig } from "../config/config";
 import { contextFactory } from "../context/context.factory";
 import type { RequestContext } from "../context/context.type";
-import type { Clock } from "../core/clock";
+import { type Clock, systemClock } from "../core/clock";
 import { assertCausalReadsOnGalera } from "../db/galera";
 import { migrate } from "../db/migrate";
 import { chargeResolvedFields, ExecutionBudgets } from "../graphql/budget";
@@ -22,6 +22,7 @@ import { createHttpApp, GRAPHQL_PATH } from "../http/http-app";
 import { HttpServer } from "../http/http-server";
 import { applyServerTimeouts } from "../http/server-timeouts";
 import { createLogger, type Logger } from "../logger";
+import { DatabaseRevocationView } from "../revocation/database-revocation-view";
 import { tasksByOwnerLoader } from "../tasks/task.loaders";
 import { TaskResolver } from "../tasks/task.resolver";
 import { UserTasksResolver } from "../tasks/user-tasks.resolver";
@@ -32,7 +33,7 @@ import { ResolverContainer } from "./container";
 import { createAppDataSource } from "./data-source";
 import { Lifecycle, periodic, startable } from "./lifecycle";
 import { buildAppSchema } from "./schema";
-import { createServices, type Services } from "./services";
+import { createServices, revocationSettings, type Services } from "./services";
 
 /** Expired revocations, sessions and counters are deleted this often, by any instance. */
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
@@ -57,6 +58,8 @@ export interface App {
   readonly logger: Logger;
   readonly dataSource: DataSource;
   readonly services: Services;
+  /** This instance's view of the revocation log (its age and counts, for health and tests). */
+  readonly revocationView: DatabaseRevocationView;
   /**
    * Starts every part in order: the database (migrated), the revocation view, the fan-out, the
    * rate-limit counters, the password hasher, the purge timer, Apollo, then the HTTP listener.
@@ -91,11 +94,20 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       },
     }),
   );
+  const clock = overrides.clock ?? systemClock;
+  // The server follows the revocation log; the fan-out (next) applies the others' announcements.
+  const revocationView = new DatabaseRevocationView(
+    dataSource,
+    revocationSettings(config),
+    clock,
+    logger,
+  );
+  lifecycle.add("revocation view", revocationView);
   const services = createServices(config, dataSource, lifecycle, {
     logger,
-    clock: overrides.clock,
+    clock,
     hasher: overrides.hasher,
-    role: "server",
+    revocationView,
   });
   const { audit } = services;
 
@@ -113,7 +125,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   }
 
   async function purge(): Promise<void> {
-    const revocationRows = await services.revocations.purgeExpired();
+    const revocationRows = await services.revocationLog.purgeExpired();
     // A day past expiry, so `sessions` never forgets a session a client may still present.
     const sessionRows = await services.sessions.purgeExpired(24 * 3600);
     const rateLimitRows = await rateLimiter.purgeExpired();
@@ -126,7 +138,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     periodic(PURGE_INTERVAL_MS, purge, (error) => logger.warn({ err: error }, "purge failed")),
   );
 
-  const bearer = new BearerAuthentication(services.tokens, services.revocations, logger);
+  const bearer = new BearerAuthentication(services.tokens, revocationView, logger);
   let reported = {};
   lifecycle.add(
     "token refusal report",
@@ -157,7 +169,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     (context) => (context as RequestContext).budget,
   );
   const budgets = new ExecutionBudgets(config.graphqlLimits);
-  const health = new RuntimeHealth(logger, services.revocations, {
+  const health = new RuntimeHealth(logger, revocationView, {
     viewAgeWarnMs: config.revocation.maxStalenessMs,
   });
   lifecycle.add(
@@ -212,6 +224,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     logger,
     dataSource,
     services,
+    revocationView,
     start: async () => {
       await lifecycle.start();
       return { url: http.url };

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { Revocation } from "../auth/revocation.entity";
+import { Revocation } from "../revocation/revocation.entity";
 import { Session } from "../auth/session.entity";
 import type { DatabaseConfig } from "../config/config";
 import { createDataSource } from "../db/data-source";

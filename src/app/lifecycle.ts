@@ -1,10 +1,7 @@
+import type { Startable } from "../core/startable";
 import type { Logger } from "../logger";
 
-/** A part of the application that holds resources: connections, timers, a listening socket. */
-export interface Startable {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type { Startable };
 
 /**
  * The parts of the application in the order they depend on each other: started in that order,

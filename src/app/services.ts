@@ -1,9 +1,14 @@
 import type { DataSource } from "typeorm";
 import { AuditLog } from "../audit/audit-log";
 import { AuthService } from "../auth/auth.service";
-import { DatabaseRevocationStore } from "../auth/database-revocation-store";
+import { DatabaseRevocationLog } from "../revocation/database-revocation-log";
+import {
+  type DatabaseRevocationView,
+  type RevocationSettings,
+} from "../revocation/database-revocation-view";
+import { createRevocationFanout } from "../revocation/create-revocation-fanout";
+import type { RevocationLog } from "../revocation/revocation-log";
 import { KeyRing } from "../auth/key-ring";
-import { RedisRevocationFanout, revocationChannel } from "../auth/redis-revocation-fanout";
 import { SessionService } from "../auth/session.service";
 import { TokenService } from "../auth/token.service";
 import type { AppConfig } from "../config/config";
@@ -14,7 +19,7 @@ import { TaskService } from "../tasks/task.service";
 import { Argon2PasswordHasher, type PasswordHasher } from "../users/password-hasher";
 import { User } from "../users/user.entity";
 import { UserService } from "../users/user.service";
-import { type Lifecycle, startable } from "./lifecycle";
+import type { Lifecycle } from "./lifecycle";
 
 /** The services of the application, built once with explicit constructor arguments. */
 export interface Services {
@@ -22,7 +27,7 @@ export interface Services {
   readonly audit: AuditLog;
   readonly keys: KeyRing;
   readonly hasher: PasswordHasher;
-  readonly revocations: DatabaseRevocationStore;
+  readonly revocationLog: RevocationLog;
   readonly users: UserService;
   readonly sessions: SessionService;
   readonly tokens: TokenService;
@@ -35,15 +40,16 @@ export interface ServiceOptions {
   readonly clock?: Clock;
   readonly hasher?: PasswordHasher;
   /**
-   * A server follows the revocation log and hears the other instances' revocations; the CLI
-   * only announces its own, through the same wiring.
+   * A server's view of the revocation log: what this instance revokes takes effect there at once,
+   * and what the others announce is applied there. The CLI has none: it only announces its own
+   * revocations, through the same log and fan-out.
    */
-  readonly role: "server" | "cli";
+  readonly revocationView?: DatabaseRevocationView;
 }
 
 /**
- * The data layer's services, without any HTTP: what the server and the CLI share. The parts
- * that hold resources (the revocation view, the fan-out) join the lifecycle, in that order.
+ * The data layer's services, without any HTTP: what the server and the CLI share. The part that
+ * holds resources (the revocation fan-out) joins the lifecycle.
  */
 export function createServices(
   config: AppConfig,
@@ -55,29 +61,17 @@ export function createServices(
   const clock = options.clock ?? systemClock;
   const hasher = options.hasher ?? new Argon2PasswordHasher();
   const keys = KeyRing.fromConfig(config.jwt, clock);
-  const revocations = new DatabaseRevocationStore(
+  const fanout = createRevocationFanout(config, logger, options.revocationView);
+  // Never throws: without Redis, revocations still arrive through the log within a second.
+  lifecycle.add("revocation fan-out", fanout);
+  const revocationLog = new DatabaseRevocationLog(
     dataSource,
-    {
-      ...config.revocation,
-      retentionSeconds: config.accessTokenTtlSeconds + config.jwt.clockToleranceSeconds,
-    },
+    revocationSettings(config),
     clock,
+    fanout,
     logger,
+    options.revocationView,
   );
-  if (options.role === "server") lifecycle.add("revocation view", revocations);
-  const fanout = createRevocationFanout(config, logger, revocations);
-  if (fanout) {
-    // What this instance revokes is published, once committed, for the others to apply at once.
-    revocations.onLocalRevocation((revocation) => void fanout.publish(revocation));
-    lifecycle.add(
-      "revocation fan-out",
-      startable({
-        // Never throws: without Redis, revocations still arrive through the log within a second.
-        start: () => fanout.start({ subscribe: options.role === "server" }),
-        stop: () => fanout.stop(),
-      }),
-    );
-  }
   const audit = new AuditLog(logger);
   const pageLimits = {
     defaultSize: config.graphqlLimits.defaultPageSize,
@@ -87,13 +81,13 @@ export function createServices(
     dataSource.getRepository(User),
     hasher,
     clock,
-    revocations,
+    revocationLog,
     audit,
     pageLimits,
   );
   const sessions = new SessionService(
     dataSource,
-    revocations,
+    revocationLog,
     clock,
     {
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
@@ -114,23 +108,13 @@ export function createServices(
   );
   const auth = new AuthService(users, sessions, tokens, clock, audit);
   const tasks = new TaskService(dataSource.getRepository(Task), clock, pageLimits);
-  return { clock, audit, keys, hasher, revocations, users, sessions, tokens, auth, tasks };
+  return { clock, audit, keys, hasher, revocationLog, users, sessions, tokens, auth, tasks };
 }
 
-/**
- * Revocations fanned out over Redis pub/sub with REDIS_URL, for milliseconds rather than the
- * log's poll interval; none without it (the log alone keeps the one-second bound).
- */
-export function createRevocationFanout(
-  config: AppConfig,
-  logger: Logger,
-  sink: DatabaseRevocationStore,
-): RedisRevocationFanout | undefined {
-  if (!config.redisUrl) return undefined;
-  return new RedisRevocationFanout({
-    url: config.redisUrl,
-    channel: revocationChannel(config.jwt.issuer),
-    logger,
-    sink,
-  });
+/** How the view and the log keep revocations: as long as the longest access token lives. */
+export function revocationSettings(config: AppConfig): RevocationSettings {
+  return {
+    ...config.revocation,
+    retentionSeconds: config.accessTokenTtlSeconds + config.jwt.clockToleranceSeconds,
+  };
 }

@@ -1,7 +1,7 @@
 import type { Principal } from "../core/principal";
 import { InvalidTokenError, type TokenCheck } from "../errors/app-errors";
 import type { Logger } from "../logger";
-import type { RevocationStore } from "./revocation-store";
+import type { RevocationView } from "../revocation/revocation-view";
 import type { TokenService } from "./token.service";
 
 /** RFC 6750 §2.1 b64token; the scheme name is case-insensitive (RFC 7235 §2.1). */
@@ -30,7 +30,7 @@ export class TokenRefusals {
 export class BearerAuthentication {
   constructor(
     private readonly tokens: TokenService,
-    private readonly revocations: RevocationStore,
+    private readonly revocations: RevocationView,
     private readonly logger?: Logger,
     readonly refusals = new TokenRefusals(),
   ) {}

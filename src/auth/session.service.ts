@@ -7,7 +7,7 @@ import { retryOnConflict } from "../db/retry";
 import { ForbiddenError, NotFoundError } from "../errors/app-errors";
 import { parseId } from "../core/ids";
 import type { Principal } from "../core/principal";
-import type { DatabaseRevocationStore } from "./database-revocation-store";
+import type { RevocationLog } from "../revocation/revocation-log";
 import {
   firstRefreshToken,
   hashRefreshToken,
@@ -47,7 +47,7 @@ export class SessionService {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly revocations: DatabaseRevocationStore,
+    private readonly revocations: RevocationLog,
     private readonly clock: Clock,
     private readonly settings: SessionSettings,
     private readonly audit: AuditLog,
@@ -186,11 +186,11 @@ export class SessionService {
           { id: In(ids), revokedAt: IsNull() },
           { revokedAt: now, revokedReason: reason },
         );
-        await this.revocations.writeSessionRevocations(manager, ids);
+        await this.revocations.recordSessions(manager, ids);
         return ids;
       }),
     );
-    this.revocations.applyLocally({ sessionIds: ended });
+    this.revocations.committed({ sessionIds: ended });
     return ended.length;
   }
 

@@ -58,7 +58,7 @@ async function main(): Promise<number> {
       mode: config.migrations.mode,
       waitTimeoutMs: config.migrations.waitTimeoutSeconds * 1000,
     });
-    const services = createServices(config, dataSource, lifecycle, { logger, role: "cli" });
+    const services = createServices(config, dataSource, lifecycle, { logger });
     await lifecycle.start();
     const { user, created } = await services.users.upsert(
       {

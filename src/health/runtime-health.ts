@@ -1,7 +1,7 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import type { Logger } from "../logger";
 
-/** What the revocation view tells about its freshness (DatabaseRevocationStore has it). */
+/** What the revocation view tells about its freshness (DatabaseRevocationView has it). */
 export interface ViewFreshness {
   viewAgeMs(): number;
   stats(): { readonly staleWaits: number; readonly staleRefusals: number };

@@ -12,6 +12,7 @@ import { parseId } from "../core/ids";
 import { normalizeRoles, Role } from "../core/role";
 import { pageOf } from "../pagination/keyset";
 import { type PageArguments, type PageLimits, toPage } from "../pagination/page";
+import type { RevocationLog } from "../revocation/revocation-log";
 import type { User } from "./user.entity";
 import { canonicalEmail } from "../core/email";
 import {
@@ -29,18 +30,12 @@ export interface NewUser {
   roles?: readonly Role[];
 }
 
-/** Told of role changes, so outstanding access tokens stop carrying removed roles. */
-export interface RoleChangeLog {
-  writeRoles(manager: EntityManager, userId: string, roles: readonly Role[]): Promise<void>;
-  applyLocally(change: { roles: { userId: string; roles: readonly Role[] } }): void;
-}
-
 export class UserService {
   constructor(
     private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
-    private readonly roleChanges: RoleChangeLog,
+    private readonly roleChanges: RevocationLog,
     private readonly audit: AuditLog,
     private readonly pageLimits: PageLimits,
   ) {}
@@ -121,7 +116,7 @@ export class UserService {
     const { user: updated, oldRoles } = await retryOnConflict(() =>
       this.users.manager.transaction((manager) => this.replaceRoles(manager, id, wanted)),
     );
-    this.roleChanges.applyLocally({ roles: { userId: updated.id, roles: updated.roles } });
+    this.roleChanges.committed({ roles: { userId: updated.id, roles: updated.roles } });
     this.audit.record("roles.changed", meta, {
       actorId: actor.userId,
       sessionId: actor.sessionId,
@@ -172,7 +167,7 @@ export class UserService {
         this.replaceRoles(manager, existing.id, roles, changes),
       ),
     );
-    this.roleChanges.applyLocally({ roles: { userId: user.id, roles } });
+    this.roleChanges.committed({ roles: { userId: user.id, roles } });
     this.audit.record("user.set_from_cli", meta, {
       userId: user.id,
       created: false,
@@ -208,7 +203,7 @@ export class UserService {
     }
     Object.assign(user, changes, { roles: [...roles], updatedAt: this.clock.now() });
     await repository.save(user);
-    await this.roleChanges.writeRoles(manager, user.id, roles);
+    await this.roleChanges.recordRoles(manager, user.id, roles);
     return { user, oldRoles };
   }
 }

@@ -1,4 +1,4 @@
-import { Revocation } from "../../src/auth/revocation.entity";
+import { Revocation } from "../../src/revocation/revocation.entity";
 import { Session } from "../../src/auth/session.entity";
 import { hashRefreshToken } from "../../src/auth/refresh-token";
 import { Role } from "../../src/core/role";

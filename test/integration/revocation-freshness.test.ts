@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
-import { DatabaseRevocationStore } from "../../src/auth/database-revocation-store";
+import { DatabaseRevocationView } from "../../src/revocation/database-revocation-view";
 import type { Principal } from "../../src/core/principal";
-import { Revocation } from "../../src/auth/revocation.entity";
+import { Revocation } from "../../src/revocation/revocation.entity";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
 import { createLogger } from "../../src/logger";
 import { Role } from "../../src/core/role";
@@ -35,7 +35,7 @@ describe.each(databaseKinds())("revocation view after a stall ($name)", (kind) =
   let opened: Awaited<ReturnType<typeof openMigratedDataSource>>;
   let dataSource: DataSource;
   let monotonic = 0;
-  let store: DatabaseRevocationStore;
+  let store: DatabaseRevocationView;
   let reads: jest.SpyInstance<Promise<void>, []>;
   /** The store's own read of the log, for a spy that delays its end. */
   let readForReal: () => Promise<void>;
@@ -53,7 +53,7 @@ describe.each(databaseKinds())("revocation view after a stall ($name)", (kind) =
     await store?.stop();
     await dataSource.getRepository(Revocation).clear();
     monotonic = 0;
-    store = new DatabaseRevocationStore(
+    store = new DatabaseRevocationView(
       dataSource,
       // The timer never fires during a test: every read here is one the test causes.
       {

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { DataSource } from "typeorm";
-import { DatabaseRevocationStore } from "../../src/auth/database-revocation-store";
+import { DatabaseRevocationLog } from "../../src/revocation/database-revocation-log";
+import { DatabaseRevocationView } from "../../src/revocation/database-revocation-view";
+import { NoRevocationFanout } from "../../src/revocation/revocation-fanout";
 import { databaseFromEnvironment } from "../../src/config/config";
 import { entities } from "../../src/app/data-source";
 import { dataSourceOptions } from "../../src/db/data-source";
@@ -62,7 +64,7 @@ describe.each(databaseKinds())("the revocation sequence migration ($name)", (kin
       );
       expect(Number(counter.last_seq)).toBe(Math.max(...rows.map((row) => Number(row.id))));
 
-      const store = new DatabaseRevocationStore(
+      const store = new DatabaseRevocationView(
         current,
         { pollIntervalMs: 60_000, maxStalenessMs: 60_000, retentionSeconds: 3_600 },
         { now: () => new Date() },
@@ -82,9 +84,14 @@ describe.each(databaseKinds())("the revocation sequence migration ($name)", (kin
           expect(store.check(principal)).toBeNull();
         }
         // The next revocation is numbered above every old row.
-        await current.transaction((manager) =>
-          store.writeSessionRevocations(manager, [randomUUID()]),
+        const log = new DatabaseRevocationLog(
+          current,
+          { retentionSeconds: 3_600 },
+          { now: () => new Date() },
+          new NoRevocationFanout(),
+          createLogger("silent"),
         );
+        await current.transaction((manager) => log.recordSessions(manager, [randomUUID()]));
         const [next] = await current.query<Array<{ seq: number | string }>>(
           "SELECT MAX(seq) AS seq FROM revocations",
         );

@@ -64,7 +64,7 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
 
   it("answers requests held up by a stall with 200, not 503, after one fresh read", async () => {
     const user = await registerUser(server);
-    const before = server.app.services.revocations.stats();
+    const before = server.app.revocationView.stats();
 
     const statuses = await stallWith(server.url, user.accessToken);
     // Sent just after the stall too, while the first read after it may still be on its way.
@@ -75,7 +75,7 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
     expect(statuses).toEqual(Array(IN_FLIGHT).fill(200));
     expect(after.map((response) => response.status)).toEqual([200, 200, 200, 200]);
     // The requests really found the view past its bound, and waited rather than failed.
-    const stats = server.app.services.revocations.stats();
+    const stats = server.app.revocationView.stats();
     expect(stats.staleWaits).toBeGreaterThan(before.staleWaits);
     expect(stats.staleRefusals).toBe(before.staleRefusals);
 
@@ -105,7 +105,7 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
     for (let attempt = 1; ; attempt++) {
       const user = await registerUser(server);
       expect((await server.gql(ME_ID, {}, { token: user.accessToken })).status).toBe(200);
-      const rowsRead = server.app.services.revocations.stats().rowsRead;
+      const rowsRead = server.app.revocationView.stats().rowsRead;
       const prepared = await Promise.all(
         Array.from({ length: IN_FLIGHT }, () =>
           PreparedRequest.graphql(server.url, ME_QUERY, user.accessToken),
@@ -113,8 +113,8 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
       );
       const logout = await other.gql<{ logout: boolean }>(LOGOUT, {}, { token: user.accessToken });
       expect(logout.body.data?.logout).toBe(true);
-      if (server.app.services.revocations.stats().rowsRead !== rowsRead && attempt < 5) continue;
-      expect(server.app.services.revocations.stats().rowsRead).toBe(rowsRead);
+      if (server.app.revocationView.stats().rowsRead !== rowsRead && attempt < 5) continue;
+      expect(server.app.revocationView.stats().rowsRead).toBe(rowsRead);
 
       await blockEventLoop(STALL_MS, () => prepared.forEach((request) => request.send()));
       const statuses = (await Promise.all(prepared.map((request) => request.response))).map(

@@ -2,7 +2,7 @@ import { KeyRing } from "../../../src/auth/key-ring";
 import { jwtKeysOf } from "../../../src/config/config";
 import type { Principal } from "../../../src/core/principal";
 import { TokenService } from "../../../src/auth/token.service";
-import type { RevocationStore } from "../../../src/auth/revocation-store";
+import type { RevocationView } from "../../../src/revocation/revocation-view";
 import { BearerAuthentication } from "../../../src/auth/bearer-authentication";
 import { ServiceUnavailableError } from "../../../src/errors/app-errors";
 import { InvalidTokenError } from "../../../src/errors/app-errors";
@@ -33,19 +33,16 @@ const { token, tokenId } = tokens.issueAccessToken(
 function authenticate(
   headers: { authorization?: string; cookie?: string },
   tokenService: TokenService,
-  revocations: RevocationStore,
+  revocations: RevocationView,
 ): Promise<Principal | null> {
   return new BearerAuthentication(tokenService, revocations).authenticate(headers.authorization);
 }
 
 /** A revocation view in which nothing is revoked, or the given sessions are. */
-function revocationsOf(revokedSessions: string[] = []): RevocationStore {
+function revocationsOf(revokedSessions: string[] = []): RevocationView {
   return {
-    start: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
     awaitFreshView: () => Promise.resolve(),
     check: (principal) => (revokedSessions.includes(principal.sessionId) ? null : principal),
-    applyLocally: () => undefined,
   };
 }
 const open = revocationsOf();
@@ -71,7 +68,7 @@ function recordingTokens() {
 
 async function refusal(
   authorization: string,
-  revocations: RevocationStore = open,
+  revocations: RevocationView = open,
 ): Promise<InvalidTokenError> {
   try {
     await authenticate({ authorization }, tokens, revocations);
@@ -90,7 +87,7 @@ describe("authenticate", () => {
   });
 
   it("passes on the roles the revocation view leaves, not those the token claims", async () => {
-    const narrowing: RevocationStore = {
+    const narrowing: RevocationView = {
       ...open,
       check: (principal) => ({ ...principal, roles: [] }),
     };
@@ -100,7 +97,7 @@ describe("authenticate", () => {
   });
 
   it("fails closed when the revocation view is stale", async () => {
-    const stale: RevocationStore = {
+    const stale: RevocationView = {
       ...open,
       check: () => {
         throw new ServiceUnavailableError();
@@ -114,7 +111,7 @@ describe("authenticate", () => {
   it("looks the session up only once the wait for a fresh view is over", async () => {
     // What the fresh read brings in (here: this session revoked) must count for this request.
     const revoked: string[] = [];
-    const stalled: RevocationStore = {
+    const stalled: RevocationView = {
       ...revocationsOf(revoked),
       awaitFreshView: () => {
         revoked.push(SESSION_ID);
@@ -128,7 +125,7 @@ describe("authenticate", () => {
 
   it("refuses a forged token without waiting for the revocation view", async () => {
     let waits = 0;
-    const counting: RevocationStore = {
+    const counting: RevocationView = {
       ...open,
       awaitFreshView: () => {
         waits++;

@@ -1,13 +1,14 @@
-import { type DataSource, type EntityManager, LessThan, type QueryRunner } from "typeorm";
+import type { DataSource } from "typeorm";
 import { type Clock, type MonotonicClock, systemMonotonic } from "../core/clock";
 import { ServiceUnavailableError } from "../errors/app-errors";
+import type { Startable } from "../core/startable";
 import type { Logger } from "../logger";
 import type { Role } from "../core/role";
-import { retryOnConflict } from "../db/retry";
 import type { Principal } from "../core/principal";
-import { Revocation } from "./revocation.entity";
-import { nextRevocationSequence } from "./revocation-sequence";
-import type { RevocationStore } from "./revocation-store";
+import type { Revocation } from "./revocation.entity";
+import { RevocationLogReader } from "./revocation-log-reader";
+import type { RevocationNotice } from "./revocation-notice";
+import type { LocalRevocations, PeerRevocations, RevocationView } from "./revocation-view";
 
 export interface RevocationSettings {
   /** How often the log is read. */
@@ -26,14 +27,6 @@ export interface RevocationSettings {
 /** A few round trips to the database, and well under the staleness bound itself. */
 export const DEFAULT_STALL_WAIT_MS = 300;
 
-/** A revocation as the services report it once committed, and as peers relay it. */
-export interface RevocationNotice {
-  readonly sessionIds?: readonly string[];
-  readonly roles?: { readonly userId: string; readonly roles: readonly Role[] };
-}
-
-/** Rows per INSERT statement: SQLite binds at most 32,766 parameters in one statement. */
-const INSERT_CHUNK_ROWS = 1_000;
 /** Expired entries are dropped this often, not on every poll: a walk over every entry. */
 const PRUNE_INTERVAL_MS = 5_000;
 
@@ -45,7 +38,9 @@ const PRUNE_INTERVAL_MS = 5_000;
  * when the tokens they cover have expired, so memory is bounded by the revocations of one
  * access-token lifetime.
  */
-export class DatabaseRevocationStore implements RevocationStore {
+export class DatabaseRevocationView
+  implements RevocationView, LocalRevocations, PeerRevocations, Startable
+{
   private readonly revokedSessions = new Map<string, number>();
   private readonly currentRoles = new Map<
     string,
@@ -53,12 +48,7 @@ export class DatabaseRevocationStore implements RevocationStore {
   >();
   /** Every row numbered up to this has been read; undefined until the first read. */
   private highestSeq?: number;
-  /**
-   * The follower's own connection (MySQL): its reads never queue for the pool behind requests,
-   * such as a storm of revocations that take turns on the sequence row, which would otherwise
-   * leave the view stale and every token refused with 503.
-   */
-  private reader?: QueryRunner;
+  private readonly reader: RevocationLogReader;
   private lastPrunedAt = -Infinity;
   private rowsRead = 0;
   private lastRefreshedAt = -Infinity;
@@ -74,15 +64,16 @@ export class DatabaseRevocationStore implements RevocationStore {
   private polling?: Promise<void>;
   /** A read was asked for while one was in flight (which may have missed the new rows). */
   private readAgain = false;
-  private localRevocationListener?: (revocation: RevocationNotice) => void;
 
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly settings: RevocationSettings,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly monotonicNow: MonotonicClock = systemMonotonic,
-  ) {}
+  ) {
+    this.reader = new RevocationLogReader(dataSource);
+  }
 
   async start(): Promise<void> {
     await this.poll();
@@ -94,7 +85,7 @@ export class DatabaseRevocationStore implements RevocationStore {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.polling?.catch(() => undefined);
-    await this.releaseReader();
+    await this.reader.release();
     // No read will come any more: waiting requests go on to `check`, which decides alone.
     for (const wake of [...this.waiters]) wake();
   }
@@ -173,11 +164,7 @@ export class DatabaseRevocationStore implements RevocationStore {
     return this.monotonicNow() - this.lastRefreshedAt <= this.settings.maxStalenessMs;
   }
 
-  /**
-   * Makes a revocation this instance has just committed take effect here at once, then tells
-   * the listener (the Redis fan-out, when configured) so other instances hear of it sooner than
-   * their next read of the log.
-   */
+  /** A revocation this instance has just committed takes effect here at once. */
   applyLocally(revocation: RevocationNotice): void {
     this.rememberSessions(revocation.sessionIds ?? []);
     if (revocation.roles) {
@@ -188,19 +175,6 @@ export class DatabaseRevocationStore implements RevocationStore {
         seq: -1,
       });
     }
-    if (this.localRevocationListener && (revocation.sessionIds?.length || revocation.roles)) {
-      try {
-        this.localRevocationListener(revocation);
-      } catch (error) {
-        // The revocation is committed and applied here; the log carries it to the others.
-        this.logger.warn({ err: error }, "revocation listener failed");
-      }
-    }
-  }
-
-  /** Called by `applyLocally` after each revocation; one listener, replaced by the next call. */
-  onLocalRevocation(listener: ((revocation: RevocationNotice) => void) | undefined): void {
-    this.localRevocationListener = listener;
   }
 
   /**
@@ -233,56 +207,6 @@ export class DatabaseRevocationStore implements RevocationStore {
 
   private retainedUntil(): number {
     return this.clock.now().getTime() + this.settings.retentionSeconds * 1000;
-  }
-
-  /**
-   * Rows for a set of revoked sessions, written in the caller's transaction under one sequence
-   * number, whatever their count. Call it last in the transaction (it takes the counter row).
-   */
-  async writeSessionRevocations(
-    manager: EntityManager,
-    sessionIds: readonly string[],
-  ): Promise<void> {
-    if (sessionIds.length === 0) return;
-    const expiresAt = this.expiry();
-    const seq = await nextRevocationSequence(manager);
-    for (let start = 0; start < sessionIds.length; start += INSERT_CHUNK_ROWS) {
-      await manager.insert(
-        Revocation,
-        sessionIds.slice(start, start + INSERT_CHUNK_ROWS).map((subject) => ({
-          kind: "session" as const,
-          subject,
-          roles: null,
-          expiresAt,
-          seq,
-        })),
-      );
-    }
-  }
-
-  /** A user's new roles, written in the caller's transaction; call it last there. */
-  async writeRoles(manager: EntityManager, userId: string, roles: readonly Role[]): Promise<void> {
-    const expiresAt = this.expiry();
-    const seq = await nextRevocationSequence(manager);
-    await manager.insert(Revocation, {
-      kind: "roles",
-      subject: userId,
-      roles: [...roles],
-      expiresAt,
-      seq,
-    });
-  }
-
-  /** Deletes rows whose tokens have all expired; any instance may run it, at the same time too. */
-  async purgeExpired(): Promise<number> {
-    const result = await retryOnConflict(() =>
-      this.dataSource.getRepository(Revocation).delete({ expiresAt: LessThan(this.clock.now()) }),
-    );
-    return result.affected ?? 0;
-  }
-
-  private expiry(): Date {
-    return new Date(this.retainedUntil());
   }
 
   private async pollSafely(): Promise<void> {
@@ -327,43 +251,9 @@ export class DatabaseRevocationStore implements RevocationStore {
   }
 
   private async readLog(): Promise<void> {
-    try {
-      await this.readLogOnce();
-    } catch (error) {
-      // The connection may be the broken part: the next read takes a fresh one.
-      await this.releaseReader();
-      throw error;
-    }
-  }
-
-  private async readLogOnce(): Promise<void> {
     const now = this.clock.now();
-    const reader = this.readerConnection();
-    const repository = this.dataSource.getRepository(Revocation);
-    const query = repository
-      .createQueryBuilder("revocation", reader)
-      .select([
-        "revocation.id",
-        "revocation.seq",
-        "revocation.kind",
-        "revocation.subject",
-        "revocation.roles",
-        "revocation.expiresAt",
-      ])
-      .orderBy("revocation.seq", "ASC")
-      .addOrderBy("revocation.id", "ASC");
-    let floor = this.highestSeq;
-    if (floor === undefined) {
-      // Read before the rows: every transaction numbered up to it had committed then, so the
-      // read of live rows that follows sees all of them, and later reads may start above it.
-      floor = await this.highestCommittedSeq(reader);
-      query.where("revocation.expiresAt > :now", { now });
-    } else {
-      query.where("revocation.seq > :floor", { floor });
-    }
-    const rows = await query.getMany();
+    const { rows, floor } = await this.reader.readAfter(this.highestSeq, now);
     this.rowsRead += rows.length;
-
     // One snapshot, commits in sequence order: holding a row numbered n, it holds every row
     // numbered up to n. No gap to wait for, whatever the ids.
     let highest = floor;
@@ -378,28 +268,6 @@ export class DatabaseRevocationStore implements RevocationStore {
       this.forgetExpired(now.getTime());
       this.lastPrunedAt = monotonic;
     }
-  }
-
-  private readerConnection(): QueryRunner | undefined {
-    // SQLite has one connection and no pool to queue for.
-    if (this.dataSource.options.type === "better-sqlite3") return undefined;
-    if (!this.reader || this.reader.isReleased) this.reader = this.dataSource.createQueryRunner();
-    return this.reader;
-  }
-
-  private async releaseReader(): Promise<void> {
-    const reader = this.reader;
-    this.reader = undefined;
-    await reader?.release().catch(() => undefined);
-  }
-
-  private async highestCommittedSeq(reader: QueryRunner | undefined): Promise<number> {
-    const row = await this.dataSource
-      .getRepository(Revocation)
-      .createQueryBuilder("revocation", reader)
-      .select("MAX(revocation.seq)", "highest")
-      .getRawOne<{ highest: number | string | null }>();
-    return Number(row?.highest ?? 0);
   }
 
   private apply(row: Revocation, seq: number, now: number): void {

@@ -4,7 +4,9 @@ import { type MonotonicClock, systemMonotonic } from "../core/clock";
 import type { Logger } from "../logger";
 import { closeRedisClient, createRedisClient } from "../redis/redis-client";
 import { ALL_ROLES, isRole, type Role } from "../core/role";
-import type { RevocationNotice } from "./database-revocation-store";
+import type { RevocationFanout } from "./revocation-fanout";
+import type { RevocationNotice } from "./revocation-notice";
+import type { PeerRevocations } from "./revocation-view";
 
 /**
  * Revocations over Redis pub/sub: each instance publishes what it has just committed and applies
@@ -24,17 +26,12 @@ export interface RevocationMessage {
   readonly roles?: { readonly userId: string; readonly roles: readonly Role[] };
 }
 
-/** Where revocations published by other instances go: the local revocation store. */
-export interface PeerRevocationSink {
-  applyFromPeer(revocation: RevocationNotice): void;
-}
-
 export interface RedisRevocationFanoutOptions {
   readonly url: string;
   readonly channel: string;
   readonly logger: Logger;
   /** Without one this instance only publishes. */
-  readonly sink?: PeerRevocationSink;
+  readonly sink?: PeerRevocations;
   readonly monotonicNow?: MonotonicClock;
 }
 
@@ -117,7 +114,7 @@ export function parseRevocationMessage(
  * One publishing connection, and one subscribed connection (a subscribed Redis connection can
  * run nothing else) when there is a sink for the other instances' messages.
  */
-export class RedisRevocationFanout {
+export class RedisRevocationFanout implements RevocationFanout {
   /** Sent with each message so this instance can skip its own. */
   readonly instanceId = randomUUID();
   private publisher?: Redis;
@@ -133,15 +130,15 @@ export class RedisRevocationFanout {
    * this logs a warning and returns, and the connections keep retrying in the background. The
    * instance is as correct without Redis, only slower to hear of revocations: reading the
    * revocation log every poll interval still bounds propagation to a second, and still fails
-   * closed when that log cannot be read. `subscribe: false` only publishes (the CLI).
+   * closed when that log cannot be read. Without a sink it only publishes (the CLI).
    */
-  async start({ subscribe = true }: { subscribe?: boolean } = {}): Promise<void> {
+  async start(): Promise<void> {
     const { channel, logger, sink } = this.options;
     // No offline queue: a publish while disconnected fails at once, rather than queuing up and
     // announcing the revocation late (the log has delivered it by then).
     this.publisher = this.connect("publisher", "fail-fast");
     const waits = [settlesWithin(readyOrFailed(this.publisher), START_WAIT_MS)];
-    if (sink && subscribe) {
+    if (sink) {
       // The SUBSCRIBE waits in the offline queue until a connection is up, however long that
       // takes; after a reconnection ioredis subscribes again by itself.
       const subscriber = this.connect("subscriber", "queue");
@@ -221,7 +218,7 @@ export class RedisRevocationFanout {
     return client;
   }
 
-  private receive(channel: string, raw: string, sink: PeerRevocationSink): void {
+  private receive(channel: string, raw: string, sink: PeerRevocations): void {
     if (channel !== this.options.channel) return;
     const parsed = parseRevocationMessage(raw);
     if ("problem" in parsed) {

@@ -2,7 +2,7 @@ import {
   MAX_SESSION_IDS_PER_MESSAGE,
   parseRevocationMessage,
   revocationChannel,
-} from "../../../src/auth/redis-revocation-fanout";
+} from "../../../src/revocation/redis-revocation-fanout";
 
 const FROM = "0b6f7c1e-7d1c-4a8e-9a59-4f8f2b1d3c00";
 const SESSION = "5f0c2a4e-2b7d-4c4e-8a43-1d2e3f4a5b6c";
