@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
+import { DatabaseRevocationLog } from "../../src/revocation/database-revocation-log";
 import { DatabaseRevocationView } from "../../src/revocation/database-revocation-view";
+import { NoRevocationFanout } from "../../src/revocation/revocation-fanout";
 import type { Principal } from "../../src/core/principal";
 import { Revocation } from "../../src/revocation/revocation.entity";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
@@ -73,13 +75,17 @@ describe.each(databaseKinds())("revocation view after a stall ($name)", (kind) =
   });
   afterEach(() => reads.mockRestore());
 
+  /** A revocation committed as the services commit one: numbered in its own transaction. */
   const revoke = (sessionId: string) =>
-    dataSource.getRepository(Revocation).insert({
-      kind: "session",
-      subject: sessionId,
-      roles: null,
-      expiresAt: new Date(Date.now() + 3_600_000),
-    });
+    dataSource.transaction((manager) =>
+      new DatabaseRevocationLog(
+        dataSource,
+        { retentionSeconds: 3_600 },
+        { now: () => new Date() },
+        new NoRevocationFanout(),
+        createLogger("silent"),
+      ).recordSessions(manager, [sessionId]),
+    );
 
   it("waits for one fresh read and then sees what it brought in", async () => {
     const revoked = randomUUID();
