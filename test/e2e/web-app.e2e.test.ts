@@ -12,6 +12,7 @@ import { TcpProxy } from "../support/tcp-proxy";
 import { startTestServer, errorCode, type TestServer } from "../support/test-server";
 import { launchBrowser, saveScreenshot } from "./support/browser";
 import { buildWebApp, startWebApp, type RunningWebApp } from "./support/web-app";
+import { sleep } from "../support/time";
 
 // Short enough to wait out in a test; no clock tolerance, so "expired" means expired.
 const ACCESS_TOKEN_TTL_MS = 3_000;
@@ -66,8 +67,6 @@ async function addTask(page: Page, title: string): Promise<void> {
   await page.getByRole("button", { name: "Add", exact: true }).click();
   await page.locator(".tasks li", { hasText: title }).waitFor();
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Once for the file: every database kind's API is served the same build.
 beforeAll(() => buildWebApp());

@@ -8,7 +8,6 @@ import { DatabaseRevocationView } from "../../src/revocation/database-revocation
 import { NoRevocationFanout } from "../../src/revocation/revocation-fanout";
 import type { RevocationNotice } from "../../src/revocation/revocation-notice";
 import type { PeerRevocations } from "../../src/revocation/revocation-view";
-import type { Principal } from "../../src/core/principal";
 import {
   MAX_SESSION_IDS_PER_MESSAGE,
   RedisRevocationFanout,
@@ -22,6 +21,8 @@ import { LOGIN, LOGOUT, ME_ID, REGISTER, SET_USER_ROLES, USERS } from "../suppor
 import { DEFAULT_PASSWORD, uniqueEmail } from "../support/factories";
 import { run, startServerProcess, USER_ADD_JS, type ServerProcess } from "../support/processes";
 import { errorCode, type GraphQLResponse, postGraphQL } from "../support/test-server";
+import { sleep } from "../support/time";
+import { principalOf } from "../support/principals";
 
 /**
  * Revocations fanned out through Redis pub/sub (REDIS_URL). Needs a Redis server: TEST_REDIS_URL,
@@ -38,8 +39,6 @@ const APPLIED = "applied revocation from redis";
 const PROPAGATION_BOUND_MS = 1_000;
 const GIVE_UP_MS = 3_000;
 const RETRY_MS = 25;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Resolves once `probe` holds, or fails after GIVE_UP_MS with `what` in the message. */
 async function eventually(what: string, probe: () => boolean): Promise<void> {
@@ -202,14 +201,6 @@ describe("revocation store: revocations announced by other instances (sqlite)", 
   let dataSource: DataSource;
   let store: DatabaseRevocationView;
 
-  const principalOf = (sessionId: string, roles: Role[]): Principal => ({
-    userId: "u-1",
-    sessionId,
-    tokenId: randomUUID(),
-    roles,
-    issuedAt: 0,
-    expiresAt: 0,
-  });
   /** A role change committed through another instance, written as the services write it. */
   const commitRoles = (roles: Role[]) =>
     dataSource.transaction((manager) =>

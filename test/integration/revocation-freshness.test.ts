@@ -3,23 +3,13 @@ import type { DataSource } from "typeorm";
 import { DatabaseRevocationLog } from "../../src/revocation/database-revocation-log";
 import { DatabaseRevocationView } from "../../src/revocation/database-revocation-view";
 import { NoRevocationFanout } from "../../src/revocation/revocation-fanout";
-import type { Principal } from "../../src/core/principal";
 import { Revocation } from "../../src/revocation/revocation.entity";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
 import { createLogger } from "../../src/logger";
-import { Role } from "../../src/core/role";
 import { databaseKinds, openMigratedDataSource } from "../support/databases";
+import { principalOf } from "../support/principals";
 
 const STALL_WAIT_MS = 300;
-
-const principalOf = (sessionId: string): Principal => ({
-  userId: "u-1",
-  sessionId,
-  tokenId: randomUUID(),
-  roles: [Role.USER],
-  issuedAt: 0,
-  expiresAt: 0,
-});
 
 /** Whether a promise has settled once the microtasks queued so far have run. */
 async function settledAtOnce(promise: Promise<unknown>): Promise<boolean> {

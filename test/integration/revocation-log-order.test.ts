@@ -3,13 +3,13 @@ import type { DataSource, EntityManager } from "typeorm";
 import { DatabaseRevocationLog } from "../../src/revocation/database-revocation-log";
 import { DatabaseRevocationView } from "../../src/revocation/database-revocation-view";
 import { NoRevocationFanout } from "../../src/revocation/revocation-fanout";
-import type { Principal } from "../../src/core/principal";
 import { Revocation } from "../../src/revocation/revocation.entity";
 import { nextRevocationSequence } from "../../src/revocation/revocation-sequence";
 import { retryOnConflict } from "../../src/db/retry";
 import { createLogger } from "../../src/logger";
 import { Role } from "../../src/core/role";
 import { databaseKinds, openDataSource, openMigratedDataSource } from "../support/databases";
+import { principalOf } from "../support/principals";
 
 /**
  * The follower never skips a committed revocation, whatever the batch size, the auto-increment
@@ -21,15 +21,6 @@ import { databaseKinds, openDataSource, openMigratedDataSource } from "../suppor
 /** Larger than the 1,000-id gap the follower used to give up at. */
 const LARGE_BATCH = 1_500;
 const LATER_REVOCATIONS = 3;
-
-const principalOf = (sessionId: string, roles: Role[] = [Role.USER]): Principal => ({
-  userId: "u-1",
-  sessionId,
-  tokenId: randomUUID(),
-  roles,
-  issuedAt: 0,
-  expiresAt: 0,
-});
 
 const sessionIds = (count: number) => Array.from({ length: count }, () => randomUUID());
 

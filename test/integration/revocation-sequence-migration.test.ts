@@ -52,7 +52,8 @@ describe.each(databaseKinds())("the revocation sequence migration ($name)", (kin
       await old.destroy();
     }
 
-    const current = await open(migrations.length);
+    // Up to the sequence and no further, so that undoing the last migration undoes it.
+    const current = await open(before + 1);
     try {
       await current.runMigrations({ transaction: "each" });
       const rows: Array<{ id: number | string; seq: number | string }> = await current.query(

@@ -1,22 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
 import { DatabaseRevocationView } from "../../src/revocation/database-revocation-view";
-import type { Principal } from "../../src/core/principal";
 import { Revocation } from "../../src/revocation/revocation.entity";
 import { nextRevocationSequence } from "../../src/revocation/revocation-sequence";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
 import { createLogger } from "../../src/logger";
 import { Role } from "../../src/core/role";
 import { databaseKinds, openMigratedDataSource } from "../support/databases";
-
-const principalOf = (sessionId: string, roles: Role[] = [Role.USER]): Principal => ({
-  userId: "u-1",
-  sessionId,
-  tokenId: randomUUID(),
-  roles,
-  issuedAt: 0,
-  expiresAt: 0,
-});
+import { principalOf } from "../support/principals";
 
 describe.each(databaseKinds())("revocation log follower ($name)", (kind) => {
   let opened: Awaited<ReturnType<typeof openMigratedDataSource>>;

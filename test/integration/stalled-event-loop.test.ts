@@ -5,14 +5,13 @@ import { registerUser } from "../support/factories";
 import { blockEventLoop, PreparedRequest } from "../support/raw-http";
 import { TcpProxy } from "../support/tcp-proxy";
 import { startTestServer, type TestServer } from "../support/test-server";
+import { sleep } from "../support/time";
 
 /** Longer than the revocation view's one-second bound: the poll timer cannot run meanwhile. */
 const STALL_MS = 1_500;
 /** Requests sent, all at once, just before the loop is blocked. */
 const IN_FLIGHT = 12;
 const ME_QUERY = ME_ID.replace(/\s+/g, " ");
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Opens the connections first, then writes every request and blocks the loop at once. */
 async function stallWith(url: string, token: string, count = IN_FLIGHT): Promise<number[]> {

@@ -9,9 +9,7 @@ import { InvalidTokenError } from "../../../src/errors/app-errors";
 import { Role } from "../../../src/core/role";
 import { CapturedLog } from "../../support/captured-log";
 import { frozenClock } from "../../support/frozen-clock";
-
-const USER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e";
-const SESSION_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+import { SESSION_ID, USER_ID } from "../../support/principals";
 
 const tokens = new TokenService(
   new KeyRing(

@@ -14,13 +14,12 @@ import { InvalidTokenError, type TokenCheck } from "../../../src/errors/app-erro
 import { Role } from "../../../src/core/role";
 import { decodeToken, type Json, signHmac, unsigned } from "../../support/forge";
 import { frozenClock } from "../../support/frozen-clock";
+import { SESSION_ID, USER_ID } from "../../support/principals";
 
 const generate = promisify(generateKeyPair);
 
 const SECRET = Buffer.from("token-service-test-secret-0123456789-abcdef");
 const OTHER_SECRET = Buffer.from("a-different-secret-for-another-server-98765");
-const USER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e";
-const SESSION_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 const TOKEN_ID = "16fd2706-8baf-433b-82eb-8c7fada847da";
 const SETTINGS: TokenSettings = {
   issuer: "https://auth.test",

@@ -5,7 +5,7 @@ import { authChecker } from "../../../src/authorization/auth.checker";
 import type { Principal } from "../../../src/core/principal";
 import type { RefreshCookieJar, RequestContext } from "../../../src/context/context.type";
 import { RequestLoaders } from "../../../src/context/request-loaders";
-import type { RequestBudget } from "../../../src/graphql/budget";
+import type { RequestBudget } from "../../../src/request-limits/budget";
 import { ForbiddenError, UnauthenticatedError } from "../../../src/errors/app-errors";
 import { Role } from "../../../src/core/role";
 

@@ -9,7 +9,7 @@ import {
   type GraphQLError,
 } from "graphql";
 import { loadConfig } from "../../../src/config/config";
-import { limitRules, parseOptions } from "../../../src/graphql/limits";
+import { limitRules, parseOptions } from "../../../src/request-limits/document-limits";
 import * as documents from "../../support/documents";
 
 const schema = buildSchema(readFileSync(join(__dirname, "../../../schema.graphql"), "utf8"));

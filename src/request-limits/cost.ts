@@ -25,7 +25,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from "graphql";
-import { costDirective, listSizeDirective } from "./directives";
+import { costDirective, listSizeDirective } from "../graphql/directives";
 
 /**
  * Static cost of an operation, before it runs, as the IBM GraphQL Cost specification defines it

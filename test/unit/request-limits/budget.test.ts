@@ -6,7 +6,7 @@ import {
   ExecutionBudgets,
   LoopSlicer,
   type RequestBudget,
-} from "../../../src/graphql/budget";
+} from "../../../src/request-limits/budget";
 
 /** A monotonic clock the test moves by hand. */
 function manualClock() {

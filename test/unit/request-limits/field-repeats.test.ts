@@ -1,5 +1,5 @@
 import { parse } from "graphql";
-import { maxRepeatsFound } from "../../../src/graphql/field-repeats";
+import { maxRepeatsFound } from "../../../src/request-limits/field-repeats";
 import * as documents from "../../support/documents";
 
 const found = (source: string, max = 3) => maxRepeatsFound(parse(source), max);

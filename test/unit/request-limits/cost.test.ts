@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSchema, getOperationAST, Kind, parse, type GraphQLSchema } from "graphql";
-import { estimateCost } from "../../../src/graphql/cost";
+import { estimateCost } from "../../../src/request-limits/cost";
 import * as documents from "../../support/documents";
 
 const root = join(__dirname, "../../..");
