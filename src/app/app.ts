@@ -21,7 +21,7 @@ import { RuntimeHealth } from "../health/runtime-health";
 import { createHttpApp, GRAPHQL_PATH } from "../http/http-app";
 import { HttpServer } from "../http/http-server";
 import { applyServerTimeouts } from "../http/server-timeouts";
-import { createLogger, type Logger } from "../logger";
+import { createLogger, type Logger } from "../logging/logger";
 import { DatabaseRevocationView } from "../revocation/database-revocation-view";
 import { tasksByOwnerLoader } from "../tasks/task.loaders";
 import { TaskResolver } from "../tasks/task.resolver";

@@ -1,5 +1,5 @@
 import type { Startable } from "../core/startable";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 
 export type { Startable };
 

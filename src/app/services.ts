@@ -13,7 +13,7 @@ import { SessionService } from "../auth/session.service";
 import { TokenService } from "../auth/token.service";
 import type { AppConfig } from "../config/config";
 import { type Clock, systemClock } from "../core/clock";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import { Task } from "../tasks/task.entity";
 import { TaskService } from "../tasks/task.service";
 import { Argon2PasswordHasher, type PasswordHasher } from "../users/password-hasher";

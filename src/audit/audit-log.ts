@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { RequestOrigin } from "../core/request-origin";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import type { Role } from "../core/role";
 import { canonicalEmail } from "../core/email";
 

@@ -1,6 +1,6 @@
 import type { Principal } from "../core/principal";
 import { InvalidTokenError, type TokenCheck } from "../errors/app-errors";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import type { RevocationView } from "../revocation/revocation-view";
 import type { TokenService } from "./token.service";
 

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { Lifecycle } from "../app/lifecycle";
 import { createServices } from "../app/services";
-import { createLogger } from "../logger";
+import { createLogger } from "../logging/logger";
 import { ConfigError } from "../config/config";
 import { loadConfigFromEnvironment } from "../config/load";
 import { createAppDataSource } from "../app/data-source";

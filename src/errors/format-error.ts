@@ -1,6 +1,6 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import { AppError } from "./app-errors";
 import { ErrorCode } from "./error-code";
 import { UNEXPECTED_ERROR_MESSAGE } from "./http-error-body";

@@ -16,7 +16,7 @@ import { createFormatError } from "../errors/format-error";
 import { httpErrorBody, unexpectedErrorBody } from "../errors/http-error-body";
 import { fieldRepeatsGuard } from "../request-limits/field-repeats";
 import { limitRules, parseOptions } from "../request-limits/document-limits";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import { playgroundRouter } from "../playground/playground";
 import { batchLimit } from "../request-limits/batch-limit";
 import { corsPolicy } from "./cors";

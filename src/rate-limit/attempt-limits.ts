@@ -3,7 +3,7 @@ import { sha256Hex } from "../core/hash";
 import type { RequestOrigin } from "../core/request-origin";
 import { retryOnConflict } from "../db/retry";
 import { ServiceUnavailableError, TooManyRequestsError } from "../errors/app-errors";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import { addressBucketKey } from "./client-address";
 import type { Attempt, LimitedOperation } from "./limited-attempts";
 import type { RateLimitAudit, RateLimitScope } from "./rate-limit-audit";

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import { DatabaseRateLimiter } from "./database-rate-limiter";
 import type { RateLimiter } from "./rate-limiter";
 import { RedisRateLimiter } from "./redis-rate-limiter";

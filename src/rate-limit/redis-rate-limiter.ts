@@ -1,6 +1,6 @@
 import type Redis from "ioredis";
 import { type RateLimiterAbstract, RateLimiterRedis } from "rate-limiter-flexible";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import {
   closeRedisClient,
   connectRedisClient,

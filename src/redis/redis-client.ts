@@ -1,5 +1,5 @@
 import Redis from "ioredis";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 
 export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
 export const REDIS_COMMAND_TIMEOUT_MS = 1_000;

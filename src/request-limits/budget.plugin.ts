@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { RequestContext } from "../context/context.type";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 
 /**
  * Answers a request whose budget ran out with that one error instead of whatever it had resolved

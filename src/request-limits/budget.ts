@@ -7,6 +7,7 @@ import {
 } from "graphql";
 import type { ExecutionBudget } from "../context/execution-budget";
 import { ExecutionBudgetExceededError } from "../errors/app-errors";
+import { type MonotonicClock, systemMonotonic } from "../core/clock";
 
 /**
  * The run-time bound on one HTTP request, because a static estimate can be fooled by data (a list
@@ -23,8 +24,7 @@ export interface BudgetLimits {
 /** How often (in fields) the clock is read: often enough to be late by microseconds, not more. */
 const CHECK_EVERY = 16;
 
-export type MonotonicClock = () => number;
-const monotonic: MonotonicClock = () => performance.now();
+const monotonic: MonotonicClock = systemMonotonic;
 
 /**
  * Shares the event loop between requests. graphql-js completes a list of promises in microtasks,

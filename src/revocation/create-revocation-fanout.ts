@@ -1,5 +1,5 @@
 import type { AppConfig } from "../config/config";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import { RedisRevocationFanout, revocationChannel } from "./redis-revocation-fanout";
 import { NoRevocationFanout, type RevocationFanout } from "./revocation-fanout";
 import type { PeerRevocations } from "./revocation-view";

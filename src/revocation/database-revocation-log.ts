@@ -2,7 +2,7 @@ import { type DataSource, type EntityManager, LessThan } from "typeorm";
 import type { Clock } from "../core/clock";
 import type { Role } from "../core/role";
 import { retryOnConflict } from "../db/retry";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import { Revocation } from "./revocation.entity";
 import type { RevocationFanout } from "./revocation-fanout";
 import type { RevocationLog } from "./revocation-log";

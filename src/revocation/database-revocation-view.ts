@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import { type Clock, type MonotonicClock, systemMonotonic } from "../core/clock";
 import { ServiceUnavailableError } from "../errors/app-errors";
 import type { Startable } from "../core/startable";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import type { Role } from "../core/role";
 import type { Principal } from "../core/principal";
 import type { Revocation } from "./revocation.entity";

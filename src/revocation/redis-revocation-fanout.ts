@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type Redis from "ioredis";
 import { type MonotonicClock, systemMonotonic } from "../core/clock";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import { closeRedisClient, createRedisClient } from "../redis/redis-client";
 import { ALL_ROLES, isRole, type Role } from "../core/role";
 import type { RevocationFanout } from "./revocation-fanout";

@@ -13,7 +13,7 @@ import {
   RedisRevocationFanout,
 } from "../../src/revocation/redis-revocation-fanout";
 import { Revocation } from "../../src/revocation/revocation.entity";
-import { createLogger } from "../../src/logger";
+import { createLogger } from "../../src/logging/logger";
 import { Role } from "../../src/core/role";
 import { databaseKinds, openMigratedDataSource } from "../support/databases";
 import { startTwoInstances, stopTwoInstances, type TwoInstances } from "../support/instances";

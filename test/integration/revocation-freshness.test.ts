@@ -5,7 +5,7 @@ import { DatabaseRevocationView } from "../../src/revocation/database-revocation
 import { NoRevocationFanout } from "../../src/revocation/revocation-fanout";
 import { Revocation } from "../../src/revocation/revocation.entity";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
-import { createLogger } from "../../src/logger";
+import { createLogger } from "../../src/logging/logger";
 import { databaseKinds, openMigratedDataSource } from "../support/databases";
 import { principalOf } from "../support/principals";
 

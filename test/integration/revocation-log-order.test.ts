@@ -6,7 +6,7 @@ import { NoRevocationFanout } from "../../src/revocation/revocation-fanout";
 import { Revocation } from "../../src/revocation/revocation.entity";
 import { nextRevocationSequence } from "../../src/revocation/revocation-sequence";
 import { retryOnConflict } from "../../src/db/retry";
-import { createLogger } from "../../src/logger";
+import { createLogger } from "../../src/logging/logger";
 import { Role } from "../../src/core/role";
 import { databaseKinds, openDataSource, openMigratedDataSource } from "../support/databases";
 import { principalOf } from "../support/principals";

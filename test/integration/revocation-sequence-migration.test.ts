@@ -8,7 +8,7 @@ import { entities } from "../../src/app/data-source";
 import { dataSourceOptions } from "../../src/db/data-source";
 import { migrations } from "../../src/db/migrations";
 import { RevocationSequence1764200000000 } from "../../src/db/migrations/1764200000000-revocation-sequence";
-import { createLogger } from "../../src/logger";
+import { createLogger } from "../../src/logging/logger";
 import { databaseKinds, type TestDatabase } from "../support/databases";
 
 /**

@@ -4,7 +4,7 @@ import { DatabaseRevocationView } from "../../src/revocation/database-revocation
 import { Revocation } from "../../src/revocation/revocation.entity";
 import { nextRevocationSequence } from "../../src/revocation/revocation-sequence";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
-import { createLogger } from "../../src/logger";
+import { createLogger } from "../../src/logging/logger";
 import { Role } from "../../src/core/role";
 import { databaseKinds, openMigratedDataSource } from "../support/databases";
 import { principalOf } from "../support/principals";

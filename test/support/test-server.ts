@@ -4,7 +4,7 @@ import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
 import type { PasswordHasher } from "../../src/users/password-hasher";
 import type { Clock } from "../../src/core/clock";
 import { loadConfig } from "../../src/config/config";
-import type { Logger } from "../../src/logger";
+import type { Logger } from "../../src/logging/logger";
 import type { DatabaseKind, TestDatabase } from "./databases";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {

@@ -1,5 +1,5 @@
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
-import { buildAppSchema } from "./app/schema";
+import { buildAppSchema } from "./schema";
 
 const HEADER =
   "# Generated from the code by `npm run schema:print`; a test fails when it is stale.\n\n";

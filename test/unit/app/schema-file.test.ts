@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { printSchemaFile } from "../../src/schema-file";
+import { printSchemaFile } from "../../../src/app/schema-file";
 
 describe("schema.graphql", () => {
   it("is the schema the code builds (run `npm run schema:print` after changing the API)", async () => {
-    const committed = readFileSync(join(__dirname, "..", "..", "schema.graphql"), "utf8");
+    const committed = readFileSync(join(__dirname, "..", "..", "..", "schema.graphql"), "utf8");
     expect(committed).toBe(await printSchemaFile());
   });
 
