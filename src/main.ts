@@ -1,6 +1,5 @@
 import "reflect-metadata";
-import { createApp } from "./app";
-import { KeyConfigError } from "./auth/key-ring";
+import { createApp } from "./app/app";
 import { ConfigError } from "./config/config";
 import { DatabaseSetupError } from "./db/database-setup-error";
 import { loadConfigFromEnvironment } from "./config/load";
@@ -8,8 +7,7 @@ import { loadConfigFromEnvironment } from "./config/load";
 async function main(): Promise<void> {
   const config = loadConfigFromEnvironment();
   const app = await createApp(config);
-  await app.start();
-  const running = await app.listen();
+  const running = await app.start();
   app.logger.info(
     { url: `${running.url}/graphql`, database: config.database.kind, alg: config.jwt.algorithm },
     "GraphQL API listening",
@@ -20,7 +18,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.logger.info({ signal }, "shutting down: draining in-flight requests");
-    running.close().then(
+    app.stop().then(
       () => {
         app.logger.info({ signal }, "stopped: requests drained, database closed");
         process.exit(0);
@@ -38,8 +36,6 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof DatabaseSetupError) {
     console.error(error.message);
-  } else if (error instanceof KeyConfigError) {
-    console.error(`Invalid configuration:\n  - ${error.message}`);
   } else {
     console.error("Failed to start:", error);
   }

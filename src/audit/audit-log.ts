@@ -1,13 +1,8 @@
 import { createHash } from "node:crypto";
-import type { Logger } from "../logger";
-import type { Role } from "../users/role";
-import { canonicalEmail } from "../users/user-rules";
-
-/** Where a request came from, as the resolver layer knows it; passed to services explicitly. */
-export interface RequestMeta {
-  readonly requestId: string;
-  readonly clientAddress?: string | null;
-}
+import type { RequestOrigin } from "../core/request-origin";
+import type { Logger } from "../logging/logger";
+import type { Role } from "../core/role";
+import { canonicalEmail } from "../core/email";
 
 export type AuditEvent =
   | "register.succeeded"
@@ -52,11 +47,11 @@ export class AuditLog {
     this.logger = logger.child({ audit: true }, { level });
   }
 
-  record(event: AuditEvent, meta: RequestMeta, fields: AuditFields = {}): void {
+  record(event: AuditEvent, origin: RequestOrigin, fields: AuditFields = {}): void {
     const line = {
       event,
-      requestId: meta.requestId,
-      ...(meta.clientAddress ? { clientAddress: meta.clientAddress } : {}),
+      requestId: origin.requestId,
+      ...(origin.clientAddress ? { clientAddress: origin.clientAddress } : {}),
       ...fields,
     };
     if (event === "refresh.reuse_detected") this.logger.warn(line, event);
@@ -65,10 +60,10 @@ export class AuditLog {
 
   /** For the rate limiter: a caller was refused with 429. */
   rateLimited(
-    meta: RequestMeta,
+    origin: RequestOrigin,
     fields: { scope: string; operation?: string } & AuditFields,
   ): void {
-    this.record("rate_limited", meta, fields);
+    this.record("rate_limited", origin, fields);
   }
 }
 

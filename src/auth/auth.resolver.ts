@@ -1,10 +1,10 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from "type-graphql";
-import { clientInfo, requestMeta, type RequestContext } from "../context";
+import type { RequestContext } from "../context/context.type";
 import { Cost } from "../graphql/directives";
 import type { AuthResult, AuthService } from "./auth.service";
 import { AuthPayload, LoginInput, RegisterInput } from "./auth.types";
-import { CurrentPrincipal } from "./current-principal.decorator";
-import type { Principal } from "./principal";
+import { CurrentPrincipal } from "../authorization/current-principal.decorator";
+import type { Principal } from "../core/principal";
 
 /** Hands the tokens to the client: in the payload, and the refresh token as its cookie too. */
 function deliver(result: AuthResult, context: RequestContext): AuthPayload {
@@ -31,7 +31,7 @@ export class AuthResolver {
     @Arg("input", () => RegisterInput) input: RegisterInput,
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
-    return deliver(await this.auth.register(input, clientInfo(context)), context);
+    return deliver(await this.auth.register(input, context.origin), context);
   }
 
   @Cost(PASSWORD_HASHING_COST)
@@ -40,7 +40,7 @@ export class AuthResolver {
     @Arg("input", () => LoginInput) input: LoginInput,
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
-    const result = await this.auth.login(input.email, input.password, clientInfo(context));
+    const result = await this.auth.login(input.email, input.password, context.origin);
     return deliver(result, context);
   }
 
@@ -53,7 +53,7 @@ export class AuthResolver {
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
     const token = refreshToken ?? context.refreshCookie.read();
-    return deliver(await this.auth.refresh(token, clientInfo(context)), context);
+    return deliver(await this.auth.refresh(token, context.origin), context);
   }
 
   @Mutation(() => Boolean, {
@@ -66,7 +66,7 @@ export class AuthResolver {
     @Ctx() context: RequestContext,
   ): Promise<boolean> {
     const token = refreshToken ?? context.refreshCookie.read();
-    const done = await this.auth.logout(context.principal, token, everywhere, requestMeta(context));
+    const done = await this.auth.logout(context.principal, token, everywhere, context.origin);
     context.refreshCookie.clear();
     return done;
   }
@@ -80,7 +80,7 @@ export class AuthResolver {
     @CurrentPrincipal() principal: Principal,
     @Ctx() context: RequestContext,
   ): Promise<boolean> {
-    return this.auth.changePassword(principal, currentPassword, newPassword, requestMeta(context));
+    return this.auth.changePassword(principal, currentPassword, newPassword, context.origin);
   }
 }
 

@@ -1,18 +1,14 @@
-import { type AuditLog, emailFingerprint, type RequestMeta } from "../audit/audit-log";
-import { type Clock } from "../clock";
-import type { Principal } from "./principal";
+import { type AuditLog, emailFingerprint } from "../audit/audit-log";
+import type { RequestOrigin } from "../core/request-origin";
+import { type Clock } from "../core/clock";
+import type { Principal } from "../core/principal";
 import { BadUserInputError, ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
-import type { PasswordHasher } from "./password-hasher";
-import { assertAcceptablePassword, PASSWORD_MAX_LENGTH } from "../users/user-rules";
+import { assertAcceptablePassword, PASSWORD_INPUT_MAX_UNITS } from "../users/user-rules";
 import type { User } from "../users/user.entity";
 import type { NewUser, UserService } from "../users/user.service";
 import type { Session } from "./session.entity";
 import type { SessionService } from "./session.service";
 import type { TokenService } from "./token.service";
-
-export interface ClientInfo extends RequestMeta {
-  readonly userAgent: string | null;
-}
 
 export interface AuthResult {
   readonly accessToken: string;
@@ -31,26 +27,25 @@ export class AuthService {
     private readonly users: UserService,
     private readonly sessions: SessionService,
     private readonly tokens: TokenService,
-    private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
   ) {}
 
-  async register(input: Omit<NewUser, "roles">, client: ClientInfo): Promise<AuthResult> {
+  async register(input: Omit<NewUser, "roles">, client: RequestOrigin): Promise<AuthResult> {
     const user = await this.users.create({ ...input, roles: undefined });
     const { session, refreshToken } = await this.sessions.open(user.id, client.userAgent);
     this.audit.record("register.succeeded", client, { userId: user.id, sessionId: session.id });
     return this.issue(user, session, refreshToken);
   }
 
-  async login(email: string, password: string, client: ClientInfo): Promise<AuthResult> {
+  async login(email: string, password: string, client: RequestOrigin): Promise<AuthResult> {
     // The log says which email was tried only as a fingerprint, and not whether it exists.
     const failed = (reason: string) =>
       this.audit.record("login.failed", client, {
         emailFingerprint: emailFingerprint(email),
         reason,
       });
-    if (password.length > PASSWORD_MAX_LENGTH * 4) {
+    if (password.length > PASSWORD_INPUT_MAX_UNITS) {
       failed("password-too-long");
       throw new BadUserInputError("The password is too long.", "password");
     }
@@ -65,7 +60,7 @@ export class AuthService {
   }
 
   /** Rotates the refresh token and issues a new access token with roles read afresh. */
-  async refresh(refreshToken: string | undefined, client: ClientInfo): Promise<AuthResult> {
+  async refresh(refreshToken: string | undefined, client: RequestOrigin): Promise<AuthResult> {
     if (!refreshToken) {
       this.audit.record("refresh.failed", client, { reason: "missing" });
       throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
@@ -102,7 +97,7 @@ export class AuthService {
     principal: Principal | null,
     refreshToken: string | undefined,
     everywhere: boolean,
-    meta: RequestMeta,
+    meta: RequestOrigin,
   ): Promise<boolean> {
     let userId = principal?.userId;
     let sessionId = principal?.sessionId;
@@ -132,15 +127,12 @@ export class AuthService {
     principal: Principal,
     currentPassword: string,
     newPassword: string,
-    meta: RequestMeta,
+    meta: RequestOrigin,
   ): Promise<boolean> {
     const user = await this.users.findById(principal.userId);
     if (!user) throw new UnauthenticatedError();
     const who = { userId: user.id, sessionId: principal.sessionId };
-    if (
-      currentPassword.length > PASSWORD_MAX_LENGTH * 4 ||
-      !(await this.hasher.verify(user.passwordHash, currentPassword))
-    ) {
+    if (!(await this.users.checkPassword(user, currentPassword))) {
       this.audit.record("password.change_failed", meta, {
         ...who,
         reason: "wrong-current-password",

@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { sha256Hex } from "../core/hash";
 
 /**
  * Refresh tokens are `<session id>.<nonce>.<mac>`: 256 random bits of nonce, authenticated with
@@ -54,5 +55,5 @@ export function isAuthentic(rotationKey: string, token: ParsedRefreshToken): boo
 
 /** What is stored: the SHA-256 of the token. 256 bits of entropy need no salt or slow hash. */
 export function hashRefreshToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
+  return sha256Hex(token);
 }

@@ -1,9 +1,9 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
-import { requestMeta, type RequestContext } from "../context";
+import type { RequestContext } from "../context/context.type";
+import { Role } from "../core/role";
+import { CurrentPrincipal } from "../authorization/current-principal.decorator";
+import type { Principal } from "../core/principal";
 import { AssumedSize } from "../graphql/directives";
-import { Role } from "../users/role";
-import { CurrentPrincipal } from "./current-principal.decorator";
-import type { Principal } from "./principal";
 import type { SessionService } from "./session.service";
 import { SessionView } from "./session.types";
 
@@ -36,7 +36,7 @@ export class SessionResolver {
     @CurrentPrincipal() principal: Principal,
     @Ctx() context: RequestContext,
   ): Promise<boolean> {
-    return this.sessionService.revokeOwn(principal, id, requestMeta(context));
+    return this.sessionService.revokeOwn(principal, id, context.origin);
   }
 
   @Authorized(Role.ADMIN)
@@ -46,6 +46,6 @@ export class SessionResolver {
     @CurrentPrincipal() principal: Principal,
     @Ctx() context: RequestContext,
   ): Promise<number> {
-    return this.sessionService.revokeUserSessions(principal, userId, requestMeta(context));
+    return this.sessionService.revokeUserSessions(principal, userId, context.origin);
   }
 }

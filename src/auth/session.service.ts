@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { type DataSource, In, IsNull, LessThan, MoreThan, type Repository } from "typeorm";
-import type { AuditLog, RequestMeta } from "../audit/audit-log";
-import type { Clock } from "../clock";
+import type { AuditLog } from "../audit/audit-log";
+import type { RequestOrigin } from "../core/request-origin";
+import type { Clock } from "../core/clock";
 import { retryOnConflict } from "../db/retry";
 import { ForbiddenError, NotFoundError } from "../errors/app-errors";
-import { parseId } from "../ids";
-import type { Principal } from "./principal";
-import type { DatabaseRevocationStore } from "./database-revocation-store";
+import { parseId } from "../core/ids";
+import type { Principal } from "../core/principal";
+import type { RevocationLog } from "../revocation/revocation-log";
 import {
   firstRefreshToken,
   hashRefreshToken,
@@ -46,7 +47,7 @@ export class SessionService {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly revocations: DatabaseRevocationStore,
+    private readonly revocations: RevocationLog,
     private readonly clock: Clock,
     private readonly settings: SessionSettings,
     private readonly audit: AuditLog,
@@ -185,16 +186,16 @@ export class SessionService {
           { id: In(ids), revokedAt: IsNull() },
           { revokedAt: now, revokedReason: reason },
         );
-        await this.revocations.writeSessionRevocations(manager, ids);
+        await this.revocations.recordSessions(manager, ids);
         return ids;
       }),
     );
-    this.revocations.applyLocally({ sessionIds: ended });
+    this.revocations.committed({ sessionIds: ended });
     return ended.length;
   }
 
   /** Ends one of the caller's own sessions. */
-  async revokeOwn(principal: Principal, sessionId: string, meta: RequestMeta): Promise<boolean> {
+  async revokeOwn(principal: Principal, sessionId: string, meta: RequestOrigin): Promise<boolean> {
     const session = await this.sessions.findOneBy({ id: parseId(sessionId) });
     if (!session) throw new NotFoundError("No such session.");
     if (session.userId !== principal.userId) throw new ForbiddenError();
@@ -209,7 +210,11 @@ export class SessionService {
   }
 
   /** An administrator ends every session of a user. Returns how many ended. */
-  async revokeUserSessions(actor: Principal, targetId: string, meta: RequestMeta): Promise<number> {
+  async revokeUserSessions(
+    actor: Principal,
+    targetId: string,
+    meta: RequestOrigin,
+  ): Promise<number> {
     const userId = parseId(targetId, "userId");
     const count = await this.revokeAllOf(userId, "admin");
     this.audit.record("sessions.revoked_by_admin", meta, {

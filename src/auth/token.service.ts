@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
-import type { Clock } from "../clock";
-import { epochSeconds } from "../clock";
-import { InvalidTokenError } from "../errors/app-errors";
-import { isRole, type Role } from "../users/role";
+import type { Clock } from "../core/clock";
+import { epochSeconds } from "../core/clock";
+import { InvalidTokenError, type TokenCheck } from "../errors/app-errors";
+import { isRole, type Role } from "../core/role";
 import type { KeyRing } from "./key-ring";
-import type { Principal } from "./principal";
+import type { Principal } from "../core/principal";
 
 export interface TokenSettings {
   readonly issuer: string;
@@ -66,12 +66,13 @@ export class TokenService {
   verifyAccessToken(token: string): Principal {
     const header = this.readHeader(token);
     const key = typeof header.kid === "string" ? this.keys.find(header.kid) : undefined;
-    if (!key || header.alg !== key.algorithm) throw new InvalidTokenError();
+    if (!key) throw new InvalidTokenError("kid");
+    if (header.alg !== key.algorithm) throw new InvalidTokenError("alg");
     if (typeof header.typ !== "string" || !ACCESS_TOKEN_TYPES.has(header.typ.toLowerCase())) {
-      throw new InvalidTokenError();
+      throw new InvalidTokenError("typ");
     }
     // RFC 7515 §4.1.11: a token naming extensions we do not understand must be refused.
-    if ("crit" in header) throw new InvalidTokenError();
+    if ("crit" in header) throw new InvalidTokenError("crit");
 
     const now = epochSeconds(this.clock.now());
     let payload: unknown;
@@ -84,18 +85,16 @@ export class TokenService {
         clockTimestamp: now,
       });
     } catch (error) {
-      throw new InvalidTokenError(
-        error instanceof jwt.TokenExpiredError ? "TOKEN_EXPIRED" : undefined,
-      );
+      throw new InvalidTokenError(failedCheck(error));
     }
     return this.toPrincipal(payload, now);
   }
 
   private readHeader(token: string): Record<string, unknown> {
-    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError();
+    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError("length");
     const parts = token.split(".");
     if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) {
-      throw new InvalidTokenError();
+      throw new InvalidTokenError("format");
     }
     try {
       const header: unknown = JSON.parse(Buffer.from(parts[0], "base64url").toString("utf8"));
@@ -105,11 +104,11 @@ export class TokenService {
     } catch {
       // fall through to the one refusal below
     }
-    throw new InvalidTokenError();
+    throw new InvalidTokenError("header");
   }
 
   private toPrincipal(payload: unknown, now: number): Principal {
-    if (!payload || typeof payload !== "object") throw new InvalidTokenError();
+    if (!payload || typeof payload !== "object") throw new InvalidTokenError("claims");
     const claims = payload as Record<string, unknown>;
     const { sub, sid, jti, iat, exp, roles } = claims;
     if (
@@ -118,14 +117,26 @@ export class TokenService {
       !isNonEmptyString(jti) ||
       typeof exp !== "number" ||
       typeof iat !== "number" ||
-      iat > now + this.settings.clockToleranceSeconds ||
       !Array.isArray(roles) ||
       !roles.every(isRole)
     ) {
-      throw new InvalidTokenError();
+      throw new InvalidTokenError("claims");
     }
+    if (iat > now + this.settings.clockToleranceSeconds) throw new InvalidTokenError("iat");
     return { userId: sub, sessionId: sid, tokenId: jti, roles, issuedAt: iat, expiresAt: exp };
   }
+}
+
+/** Which of jsonwebtoken's checks refused the token (its messages are stable across 9.x). */
+function failedCheck(error: unknown): TokenCheck {
+  if (error instanceof jwt.TokenExpiredError) return "expired";
+  if (error instanceof jwt.NotBeforeError) return "not-before";
+  const message = error instanceof Error ? error.message : "";
+  if (message.startsWith("jwt issuer invalid")) return "iss";
+  if (message.startsWith("jwt audience invalid")) return "aud";
+  if (message === "invalid algorithm") return "alg";
+  if (message.includes("malformed") || message === "invalid token") return "format";
+  return "signature";
 }
 
 function isNonEmptyString(value: unknown): value is string {

@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { printSchemaFile } from "../schema-file";
+import { printSchemaFile } from "../app/schema-file";
 
 printSchemaFile().then(
   (text) => process.stdout.write(text),

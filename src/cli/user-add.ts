@@ -1,15 +1,16 @@
 import "reflect-metadata";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { createServices } from "../app";
-import { createLogger } from "../logger";
+import { Lifecycle } from "../app/lifecycle";
+import { createServices } from "../app/services";
+import { createLogger } from "../logging/logger";
 import { ConfigError } from "../config/config";
 import { loadConfigFromEnvironment } from "../config/load";
-import { createDataSource } from "../db/data-source";
+import { createAppDataSource } from "../app/data-source";
 import { assertCausalReadsOnGalera } from "../db/galera";
 import { migrate } from "../db/migrate";
 import { AppError } from "../errors/app-errors";
-import { isRole, type Role } from "../users/role";
+import { isRole, type Role } from "../core/role";
 
 const USAGE = "Usage: npm run user:add -- --email E --password P [--roles ADMIN,EDITOR] [--name N]";
 
@@ -45,17 +46,20 @@ async function main(): Promise<number> {
   }
 
   const config = loadConfigFromEnvironment();
-  const dataSource = createDataSource(config.database);
+  const logger = createLogger("warn");
+  const dataSource = createAppDataSource(config.database);
   await dataSource.initialize();
+  // The fan-out announces the new roles to running servers (with REDIS_URL) as soon as they are
+  // committed, through the same wiring as the server's; the revocation log carries them anyway.
+  const lifecycle = new Lifecycle(logger);
   try {
     await assertCausalReadsOnGalera(dataSource);
     await migrate(dataSource, {
       mode: config.migrations.mode,
       waitTimeoutMs: config.migrations.waitTimeoutSeconds * 1000,
     });
-    const { services, fanout } = createServices(config, dataSource, {
-      logger: createLogger("warn"),
-    });
+    const services = createServices(config, dataSource, lifecycle, { logger });
+    await lifecycle.start();
     const { user, created } = await services.users.upsert(
       {
         email: values.email,
@@ -63,23 +67,14 @@ async function main(): Promise<number> {
         displayName: values.name,
         roles: roleNames as Role[],
       },
-      { requestId: `cli-${randomUUID()}` },
+      { requestId: `cli-${randomUUID()}`, clientAddress: null, userAgent: null },
     );
-    if (fanout && !created) {
-      // The new roles are committed in the revocation log, which running servers read within a
-      // second; with REDIS_URL they hear of it at once. Failing to publish only warns.
-      await fanout.start({ subscribe: false });
-      try {
-        await fanout.publish({ roles: { userId: user.id, roles: user.roles } });
-      } finally {
-        await fanout.stop();
-      }
-    }
     console.log(
       `${created ? "Created" : "Updated"} ${user.email} (id ${user.id}) with roles ${user.roles.join(",")}`,
     );
     return 0;
   } finally {
+    await lifecycle.stop();
     await dataSource.destroy();
   }
 }

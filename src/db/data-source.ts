@@ -1,20 +1,17 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DataSource, type DataSourceOptions } from "typeorm";
-import { Revocation } from "../auth/revocation.entity";
-import { Session } from "../auth/session.entity";
-import { Task } from "../tasks/task.entity";
-import { User } from "../users/user.entity";
 import type { DatabaseConfig } from "../config/config";
 import { migrations } from "./migrations";
 
-export const entities = [User, Session, Task, Revocation];
+/** The entity classes of the features, which the composition root names (app/data-source.ts). */
+export type Entities = NonNullable<DataSourceOptions["entities"]>;
 
 /**
  * The one place that turns DATABASE_URL into TypeORM options. Schema changes go through
  * migrations only: `synchronize` stays off here.
  */
-export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+export function dataSourceOptions(database: DatabaseConfig, entities: Entities): DataSourceOptions {
   const common = {
     entities,
     migrations,
@@ -49,6 +46,6 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   };
 }
 
-export function createDataSource(database: DatabaseConfig): DataSource {
-  return new DataSource(dataSourceOptions(database));
+export function createDataSource(database: DatabaseConfig, entities: Entities): DataSource {
+  return new DataSource(dataSourceOptions(database, entities));
 }

@@ -24,7 +24,8 @@ const UNAVAILABLE_CODES = new Set([
   "SQLITE_LOCKED",
 ]);
 
-function driverCode(error: unknown): string | undefined {
+/** The driver's error code (`ER_LOCK_DEADLOCK`, `SQLITE_BUSY`, ...), unwrapped from TypeORM's error. */
+export function driverCode(error: unknown): string | undefined {
   if (!error || typeof error !== "object") return undefined;
   const candidate = error instanceof QueryFailedError ? (error.driverError as unknown) : error;
   const code = (candidate as { code?: unknown }).code;

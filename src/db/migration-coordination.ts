@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import { DatabaseSetupError } from "./database-setup-error";
+import { systemMonotonic } from "../core/clock";
 
 /**
  * The names of the migrations this build knows and the database has not recorded, read without
@@ -49,7 +50,7 @@ export async function waitUntilMigrated(
 ): Promise<void> {
   const sleep =
     options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const now = options.monotonicNow ?? (() => performance.now());
+  const now = options.monotonicNow ?? systemMonotonic;
   const deadline = now() + options.timeoutMs;
   let pending: readonly string[] = [];
   let told = false;

@@ -45,14 +45,40 @@ export class UnauthenticatedError extends AppError {
   }
 }
 
+/**
+ * Which check refused a bearer token, as jose's errors carry `code` and `claim`: for the debug
+ * log and the refusal counters only, never for the response.
+ */
+export type TokenCheck =
+  | "authorization-scheme"
+  | "length"
+  | "format"
+  | "header"
+  | "kid"
+  | "alg"
+  | "typ"
+  | "crit"
+  | "signature"
+  | "expired"
+  | "not-before"
+  | "iss"
+  | "aud"
+  | "claims"
+  | "iat"
+  | "revoked";
+
 export type InvalidTokenReason = "TOKEN_EXPIRED";
 
 /**
  * A bearer token was sent and refused: the whole request fails with HTTP 401 (RFC 6750).
- * Every failure shares one message so that a forger learns nothing about which check failed.
+ * Every failure shares one message so that a forger learns nothing about which check failed;
+ * only an expired token says so, so that a client knows to refresh. `check` stays internal.
  */
 export class InvalidTokenError extends AppError {
-  constructor(readonly reason?: InvalidTokenReason) {
+  readonly reason?: InvalidTokenReason;
+
+  constructor(readonly check: TokenCheck) {
+    const reason = check === "expired" ? "TOKEN_EXPIRED" : undefined;
     super(
       reason === "TOKEN_EXPIRED" ? "The access token has expired." : "The access token is invalid.",
       ErrorCode.Unauthenticated,
@@ -62,6 +88,7 @@ export class InvalidTokenError extends AppError {
         extensions: reason ? { reason } : {},
       },
     );
+    this.reason = reason;
   }
 }
 
@@ -138,5 +165,16 @@ export class ExecutionBudgetExceededError extends AppError {
       ErrorCode.ExecutionBudgetExceeded,
       { status: 400, extensions: { reason, limit }, path: [] },
     );
+  }
+}
+
+/**
+ * A fault of ours that "cannot happen" (a broken invariant, a misconfiguration): never shown,
+ * masked by formatError as "Unexpected error." and logged in full.
+ */
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InternalError";
   }
 }

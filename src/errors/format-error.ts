@@ -1,18 +1,19 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
 import { AppError } from "./app-errors";
 import { ErrorCode } from "./error-code";
+import { UNEXPECTED_ERROR_MESSAGE } from "./http-error-body";
 
 /** Codes Apollo Server and graphql-js give to requests that were wrong, not to server faults. */
-const REQUEST_ERROR_CODES = new Set([
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_USER_INPUT",
-  "BAD_REQUEST",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
+const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.GraphQLParseFailed,
+  ErrorCode.GraphQLValidationFailed,
+  ErrorCode.BadUserInput,
+  ErrorCode.BadRequest,
+  ErrorCode.OperationResolutionFailure,
+  ErrorCode.PersistedQueryNotFound,
+  ErrorCode.PersistedQueryNotSupported,
 ]);
 
 /**
@@ -32,7 +33,7 @@ export function createFormatError(logger: Logger, options = { suggestions: true 
 
     logger.error({ err: original, path: formatted.path }, "unexpected error");
     return {
-      message: "Unexpected error.",
+      message: UNEXPECTED_ERROR_MESSAGE,
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions: { code: ErrorCode.InternalServerError },

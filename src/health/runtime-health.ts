@@ -1,7 +1,8 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
+import { systemMonotonic } from "../core/clock";
 
-/** What the revocation view tells about its freshness (DatabaseRevocationStore has it). */
+/** What the revocation view tells about its freshness (DatabaseRevocationView has it). */
 export interface ViewFreshness {
   viewAgeMs(): number;
   stats(): { readonly staleWaits: number; readonly staleRefusals: number };
@@ -60,7 +61,7 @@ export class RuntimeHealth {
     private readonly view: ViewFreshness,
     private readonly options: RuntimeHealthOptions,
   ) {
-    this.monotonicNow = options.monotonicNow ?? (() => performance.now());
+    this.monotonicNow = options.monotonicNow ?? systemMonotonic;
   }
 
   start(): void {

@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import type { HttpServerLimits } from "../config/config";
-import type { Logger } from "../logger";
+import type { Logger } from "../logging/logger";
+import { type MonotonicClock, systemMonotonic } from "../core/clock";
 
 /** How often a warning about refused connections may be written. */
 const DROP_LOG_INTERVAL_MS = 10_000;
@@ -17,7 +18,7 @@ export function applyServerTimeouts(
   server: Server,
   limits: HttpServerLimits,
   logger: Logger,
-  monotonicNow: () => number = () => performance.now(),
+  monotonicNow: MonotonicClock = systemMonotonic,
 ): void {
   if (server.listening) throw new Error("applyServerTimeouts must run before listen()");
   // Headers, then the whole request (body included) must arrive within these, counted from the

@@ -1,5 +1,5 @@
-import type { Principal } from "../auth/principal";
-import { Role } from "../users/role";
+import type { Principal } from "../core/principal";
+import { Role } from "../core/role";
 
 interface Owned {
   readonly ownerId: string;

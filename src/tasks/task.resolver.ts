@@ -10,14 +10,16 @@ import {
   Resolver,
   Root,
 } from "type-graphql";
-import { CurrentPrincipal } from "../auth/current-principal.decorator";
-import type { Principal } from "../auth/principal";
-import type { RequestContext } from "../context";
+import { CurrentPrincipal } from "../authorization/current-principal.decorator";
+import type { Principal } from "../core/principal";
+import type { RequestContext } from "../context/context.type";
+import type { UserByIdLoader } from "../users/user.loaders";
+import { Role } from "../core/role";
 import { Paged } from "../graphql/directives";
 import { encodeCursor } from "../pagination/cursor";
 import { PageArgs } from "../pagination/page.args";
-import { Role } from "../users/role";
 import { User } from "../users/user.entity";
+import { InternalError } from "../errors/app-errors";
 import { Task } from "./task.entity";
 import { NewTaskInput, TaskPatch } from "./task.inputs";
 import type { TaskService } from "./task.service";
@@ -25,7 +27,10 @@ import type { TaskService } from "./task.service";
 @Authorized()
 @Resolver(() => Task)
 export class TaskResolver {
-  constructor(private readonly taskService: TaskService) {}
+  constructor(
+    private readonly taskService: TaskService,
+    private readonly userById: UserByIdLoader,
+  ) {}
 
   @Paged()
   @Query(() => [Task], { description: "The caller's own tasks, oldest first." })
@@ -86,9 +91,9 @@ export class TaskResolver {
 
   @FieldResolver(() => User)
   async owner(@Root() task: Task, @Ctx() context: RequestContext): Promise<User> {
-    const owner = await context.loaders.userById.load(task.ownerId);
+    const owner = await context.loaders.get(this.userById).load(task.ownerId);
     // Tasks are deleted with their owner (ON DELETE CASCADE), so this cannot happen in a sound database.
-    if (!owner) throw new Error(`Task ${task.id} has no owner`);
+    if (!owner) throw new InternalError(`Task ${task.id} has no owner`);
     return owner;
   }
 }

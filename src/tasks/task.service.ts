@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Repository } from "typeorm";
-import type { Principal } from "../auth/principal";
-import type { Clock } from "../clock";
+import type { Principal } from "../core/principal";
+import type { Clock } from "../core/clock";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors/app-errors";
-import { parseId } from "../ids";
+import { parseId } from "../core/ids";
 import { afterPosition, pageOf } from "../pagination/keyset";
 import { type PageArguments, type PageLimits, toPage, type Page } from "../pagination/page";
 import type { Task } from "./task.entity";

@@ -1,10 +1,19 @@
 import { isEmail } from "class-validator";
+import { canonicalEmail } from "../core/email";
 import { BadUserInputError } from "../errors/app-errors";
 
 export const PASSWORD_MIN_LENGTH = 8;
 /** argon2 copes with long input, but nobody needs more and it bounds the hashing work. */
 export const PASSWORD_MAX_LENGTH = 128;
-const EMAIL_MAX_LENGTH = 254;
+/**
+ * A password presented to sign in (or to change it) longer than this, in UTF-16 units, is
+ * refused before any hashing: far above the 256 units the longest acceptable password can take
+ * (128 code points of at most two units each), so no real password is refused, while an
+ * attacker's megabyte of input costs no argon2 work.
+ */
+export const PASSWORD_INPUT_MAX_UNITS = PASSWORD_MAX_LENGTH * 4;
+/** RFC 5321 §4.5.3.1.3: a path is at most 256 octets, so an address at most 254. */
+export const EMAIL_MAX_LENGTH = 254;
 const DISPLAY_NAME_MAX_LENGTH = 100;
 
 /** The most common passwords of at least eight characters (NIST SP 800-63B asks for a blocklist). */
@@ -36,11 +45,6 @@ const COMMON_PASSWORDS = new Set([
   "zaq12wsx",
   "changeme",
 ]);
-
-/** The form accounts are stored and looked up by; `normalizeEmail` also checks it. */
-export function canonicalEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
 
 export function normalizeEmail(email: string): string {
   const normalized = canonicalEmail(email);

@@ -1,8 +1,8 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { commaListTransformer, timestampColumn, uuidColumn } from "../db/column-types";
+import { Role } from "../core/role";
 import { AssumedSize } from "../graphql/directives";
-import { Role } from "./role";
 
 @ObjectType("User")
 @Entity({ name: "users" })

@@ -10,16 +10,14 @@ import {
   Resolver,
   Root,
 } from "type-graphql";
-import { CurrentPrincipal } from "../auth/current-principal.decorator";
-import type { Principal } from "../auth/principal";
-import { requestMeta, type RequestContext } from "../context";
-import { ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
+import { CurrentPrincipal } from "../authorization/current-principal.decorator";
+import type { Principal } from "../core/principal";
+import type { RequestContext } from "../context/context.type";
+import { UnauthenticatedError } from "../errors/app-errors";
 import { Paged } from "../graphql/directives";
 import { encodeCursor } from "../pagination/cursor";
 import { PageArgs } from "../pagination/page.args";
-import { Task } from "../tasks/task.entity";
-import { taskPolicy } from "../tasks/task.policy";
-import { Role } from "./role";
+import { Role } from "../core/role";
 import { User } from "./user.entity";
 import type { UserService } from "./user.service";
 
@@ -50,7 +48,7 @@ export class UserResolver {
     @CurrentPrincipal() principal: Principal,
     @Ctx() context: RequestContext,
   ): Promise<User> {
-    return this.userService.setRoles(principal, userId, roles, requestMeta(context));
+    return this.userService.setRoles(principal, userId, roles, context.origin);
   }
 
   @FieldResolver(() => String, {
@@ -59,17 +57,5 @@ export class UserResolver {
   })
   cursor(@Root() user: User): string {
     return encodeCursor(user);
-  }
-
-  @Paged()
-  @FieldResolver(() => [Task], { description: "The user's tasks, oldest first." })
-  tasks(
-    @Root() user: User,
-    @Args(() => PageArgs) page: PageArgs,
-    @CurrentPrincipal() principal: Principal,
-    @Ctx() context: RequestContext,
-  ): Promise<Task[]> {
-    if (!taskPolicy.canListTasksOf(principal, user.id)) throw new ForbiddenError();
-    return context.loaders.tasksByOwner(page).load(user.id);
   }
 }

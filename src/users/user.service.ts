@@ -1,22 +1,26 @@
 import { randomUUID } from "node:crypto";
 import { type EntityManager, In, type Repository } from "typeorm";
-import type { AuditLog, RequestMeta } from "../audit/audit-log";
-import type { PasswordHasher } from "../auth/password-hasher";
-import type { Principal } from "../auth/principal";
-import type { Clock } from "../clock";
+import type { AuditLog } from "../audit/audit-log";
+import type { RequestOrigin } from "../core/request-origin";
+import type { PasswordHasher } from "./password-hasher";
+import type { Principal } from "../core/principal";
+import type { Clock } from "../core/clock";
 import { isUniqueViolation } from "../db/db-errors";
 import { retryOnConflict } from "../db/retry";
 import { BadUserInputError, NotFoundError } from "../errors/app-errors";
-import { parseId } from "../ids";
+import { parseId } from "../core/ids";
+import { normalizeRoles, Role } from "../core/role";
 import { pageOf } from "../pagination/keyset";
 import { type PageArguments, type PageLimits, toPage } from "../pagination/page";
-import { normalizeRoles, Role } from "./role";
+import type { RevocationLog } from "../revocation/revocation-log";
 import type { User } from "./user.entity";
+import { canonicalEmail } from "../core/email";
 import {
   assertAcceptablePassword,
-  canonicalEmail,
+  EMAIL_MAX_LENGTH,
   normalizeDisplayName,
   normalizeEmail,
+  PASSWORD_INPUT_MAX_UNITS,
 } from "./user-rules";
 
 export interface NewUser {
@@ -26,18 +30,12 @@ export interface NewUser {
   roles?: readonly Role[];
 }
 
-/** Told of role changes, so outstanding access tokens stop carrying removed roles. */
-export interface RoleChangeLog {
-  writeRoles(manager: EntityManager, userId: string, roles: readonly Role[]): Promise<void>;
-  applyLocally(change: { roles: { userId: string; roles: readonly Role[] } }): void;
-}
-
 export class UserService {
   constructor(
     private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
-    private readonly roleChanges: RoleChangeLog,
+    private readonly roleChanges: RevocationLog,
     private readonly audit: AuditLog,
     private readonly pageLimits: PageLimits,
   ) {}
@@ -77,9 +75,17 @@ export class UserService {
   async authenticate(email: string, password: string): Promise<User | null> {
     const normalized = canonicalEmail(email);
     const user =
-      normalized.length <= 254 ? await this.users.findOneBy({ email: normalized }) : null;
+      normalized.length <= EMAIL_MAX_LENGTH
+        ? await this.users.findOneBy({ email: normalized })
+        : null;
     const valid = await this.hasher.verify(user?.passwordHash ?? null, password);
     return valid ? user : null;
+  }
+
+  /** Whether the password is the user's; input no acceptable password could be is never hashed. */
+  async checkPassword(user: User, password: string): Promise<boolean> {
+    if (password.length > PASSWORD_INPUT_MAX_UNITS) return false;
+    return this.hasher.verify(user.passwordHash, password);
   }
 
   findById(id: string): Promise<User | null> {
@@ -102,37 +108,15 @@ export class UserService {
     actor: Principal,
     userId: string,
     roles: readonly Role[],
-    meta: RequestMeta,
+    meta: RequestOrigin,
   ): Promise<User> {
     const id = parseId(userId, "userId");
-    let oldRoles: readonly Role[] = [];
-    const wanted = normalizeRoles(roles);
-    if (wanted.length === 0)
-      throw new BadUserInputError("A user needs at least one role.", "roles");
+    const wanted = wantedRoles(roles);
     // Setting roles to a given list is safe to repeat; the last-ADMIN check runs again with it.
-    const updated = await retryOnConflict(() =>
-      this.users.manager.transaction(async (manager) => {
-        const repository = manager.getRepository<User>(this.users.target);
-        const user = await repository.findOneBy({ id });
-        if (!user) throw new NotFoundError("No such user.");
-        if (user.roles.includes(Role.ADMIN) && !wanted.includes(Role.ADMIN)) {
-          const admins = await repository
-            .createQueryBuilder("user")
-            .where("user.roles LIKE :pattern", { pattern: "%ADMIN%" })
-            .getCount();
-          if (admins <= 1) {
-            throw new BadUserInputError("The last ADMIN cannot lose the ADMIN role.", "roles");
-          }
-        }
-        oldRoles = user.roles;
-        user.roles = wanted;
-        user.updatedAt = this.clock.now();
-        await repository.save(user);
-        await this.roleChanges.writeRoles(manager, user.id, wanted);
-        return user;
-      }),
+    const { user: updated, oldRoles } = await retryOnConflict(() =>
+      this.users.manager.transaction((manager) => this.replaceRoles(manager, id, wanted)),
     );
-    this.roleChanges.applyLocally({ roles: { userId: updated.id, roles: updated.roles } });
+    this.roleChanges.committed({ roles: { userId: updated.id, roles: updated.roles } });
     this.audit.record("roles.changed", meta, {
       actorId: actor.userId,
       sessionId: actor.sessionId,
@@ -157,7 +141,7 @@ export class UserService {
   /** `npm run user:add`: creates the user, or sets the password and roles of an existing one. */
   async upsert(
     input: NewUser & { roles: readonly Role[] },
-    meta: RequestMeta,
+    meta: RequestOrigin,
   ): Promise<{ user: User; created: boolean }> {
     const email = normalizeEmail(input.email);
     const existing = await this.users.findOneBy({ email });
@@ -170,27 +154,62 @@ export class UserService {
       });
       return { user, created: true };
     }
-    const oldRoles = existing.roles;
     assertAcceptablePassword(input.password);
-    const roles = normalizeRoles(input.roles);
-    if (roles.length === 0) throw new BadUserInputError("A user needs at least one role.", "roles");
-    existing.roles = roles;
-    existing.passwordHash = await this.hasher.hash(input.password);
-    if (input.displayName !== undefined)
-      existing.displayName = normalizeDisplayName(input.displayName);
-    existing.updatedAt = this.clock.now();
-    await retryOnConflict(() =>
-      this.users.manager.transaction(async (manager) => {
-        await manager.getRepository<User>(this.users.target).save(existing);
-        await this.roleChanges.writeRoles(manager, existing.id, roles);
-      }),
+    const roles = wantedRoles(input.roles);
+    const changes = {
+      passwordHash: await this.hasher.hash(input.password),
+      ...(input.displayName !== undefined
+        ? { displayName: normalizeDisplayName(input.displayName) }
+        : {}),
+    };
+    const { user, oldRoles } = await retryOnConflict(() =>
+      this.users.manager.transaction((manager) =>
+        this.replaceRoles(manager, existing.id, roles, changes),
+      ),
     );
+    this.roleChanges.committed({ roles: { userId: user.id, roles } });
     this.audit.record("user.set_from_cli", meta, {
-      userId: existing.id,
+      userId: user.id,
       created: false,
       oldRoles,
       newRoles: roles,
     });
-    return { user: existing, created: false };
+    return { user, created: false };
   }
+
+  /**
+   * Gives the user new roles (and other changes) and logs the roles for the revocation view, in
+   * the caller's transaction, reading the row afresh so that a retried transaction judges the
+   * row as it now is; the last ADMIN keeps the role, however the change was asked for.
+   */
+  private async replaceRoles(
+    manager: EntityManager,
+    userId: string,
+    roles: readonly Role[],
+    changes: Partial<Pick<User, "passwordHash" | "displayName">> = {},
+  ): Promise<{ user: User; oldRoles: readonly Role[] }> {
+    const repository = manager.getRepository<User>(this.users.target);
+    const user = await repository.findOneBy({ id: userId });
+    if (!user) throw new NotFoundError("No such user.");
+    const oldRoles = user.roles;
+    if (oldRoles.includes(Role.ADMIN) && !roles.includes(Role.ADMIN)) {
+      const admins = await repository
+        .createQueryBuilder("user")
+        .where("user.roles LIKE :pattern", { pattern: "%ADMIN%" })
+        .getCount();
+      if (admins <= 1) {
+        throw new BadUserInputError("The last ADMIN cannot lose the ADMIN role.", "roles");
+      }
+    }
+    Object.assign(user, changes, { roles: [...roles], updatedAt: this.clock.now() });
+    await repository.save(user);
+    await this.roleChanges.recordRoles(manager, user.id, roles);
+    return { user, oldRoles };
+  }
+}
+
+function wantedRoles(roles: readonly Role[]): Role[] {
+  const wanted = normalizeRoles(roles);
+  if (wanted.length === 0) throw new BadUserInputError("A user needs at least one role.", "roles");
+  return wanted;
 }

@@ -1,11 +1,18 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { Role } from "../../src/users/role";
+import { Role } from "../../src/core/role";
 import { databaseKinds } from "../support/databases";
-import { DEFAULT_PASSWORD, login, registerUser, uniqueEmail } from "../support/factories";
+import {
+  DEFAULT_PASSWORD,
+  login,
+  registerUser,
+  testOrigin,
+  uniqueEmail,
+} from "../support/factories";
 import { TcpProxy } from "../support/tcp-proxy";
 import { startTestServer, errorCode, type TestServer } from "../support/test-server";
 import { launchBrowser, saveScreenshot } from "./support/browser";
 import { buildWebApp, startWebApp, type RunningWebApp } from "./support/web-app";
+import { sleep } from "../support/time";
 
 // Short enough to wait out in a test; no clock tolerance, so "expired" means expired.
 const ACCESS_TOKEN_TTL_MS = 3_000;
@@ -60,8 +67,6 @@ async function addTask(page: Page, title: string): Promise<void> {
   await page.getByRole("button", { name: "Add", exact: true }).click();
   await page.locator(".tasks li", { hasText: title }).waitFor();
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Once for the file: every database kind's API is served the same build.
 beforeAll(() => buildWebApp());
@@ -276,7 +281,7 @@ describe.each(databaseKinds())("example web app in Chromium ($name)", (kind) => 
         password: DEFAULT_PASSWORD,
         roles: [Role.ADMIN],
       },
-      { requestId: "test" },
+      testOrigin(),
     );
     const page = await newPage();
     await signIn(page, adminEmail);
@@ -413,7 +418,7 @@ describe("example web app in Chromium: phones, an API that is down, the favicon"
     const adminEmail = uniqueEmail("phone-admin-with-a-rather-long-address");
     await server.app.services.users.upsert(
       { email: adminEmail, password: DEFAULT_PASSWORD, roles: [Role.ADMIN] },
-      { requestId: "test" },
+      testOrigin(),
     );
     await login(server, adminEmail, DEFAULT_PASSWORD);
     const page = await newPage({ phone: true });

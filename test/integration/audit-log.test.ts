@@ -11,7 +11,7 @@ import {
 } from "../support/documents";
 import { signedInWithRoles, uniqueEmail } from "../support/factories";
 import { errorCode, startTestServer, type TestServer } from "../support/test-server";
-import { Role } from "../../src/users/role";
+import { Role } from "../../src/core/role";
 
 interface AuthData {
   accessToken: string;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Argon2PasswordHasher } from "../../src/auth/password-hasher";
+import { Argon2PasswordHasher } from "../../src/users/password-hasher";
 import { Session } from "../../src/auth/session.entity";
 import { databaseKinds } from "../support/databases";
 import { LOGIN, ME, REGISTER } from "../support/documents";

@@ -13,8 +13,8 @@ import {
 } from "graphql";
 import { getMetadataStorage } from "type-graphql";
 import { PUBLIC_OPERATIONS } from "../../src/auth/auth.resolver";
-import { Role } from "../../src/users/role";
-import { buildAppSchema } from "../../src/schema";
+import { Role } from "../../src/core/role";
+import { buildAppSchema } from "../../src/app/schema";
 import { databaseKinds } from "../support/databases";
 import { CREATE_TASK, DELETE_TASK, SET_USER_ROLES, TASK, UPDATE_TASK } from "../support/documents";
 import { registerUser, signedInWithRoles, type SignedInUser } from "../support/factories";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Task } from "../../src/tasks/task.entity";
-import { Role } from "../../src/users/role";
+import { Role } from "../../src/core/role";
 import { databaseKinds } from "../support/databases";
 import { registerUser, signedInWithRoles, type SignedInUser } from "../support/factories";
 import { errorCode, startTestServer, type TestServer } from "../support/test-server";

@@ -17,6 +17,7 @@ import { tamper } from "../support/forge";
 import { startTwoInstances, stopTwoInstances, type TwoInstances } from "../support/instances";
 import { run, USER_ADD_JS } from "../support/processes";
 import { errorCode, type GraphQLResponse, postGraphQL } from "../support/test-server";
+import { sleep } from "../support/time";
 
 /**
  * Two instances, on two Galera nodes when the cluster is configured: storms of logins, refreshes
@@ -40,8 +41,6 @@ interface Signed {
   readonly accessToken: string;
   readonly refreshToken: string;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * A 503 refusing a bearer token before any resolver ran: the instance's revocation view was not

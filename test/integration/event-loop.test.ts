@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { getIntrospectionQuery } from "graphql";
-import { Role } from "../../src/users/role";
+import { Role } from "../../src/core/role";
 import { startCompiledServer, type CompiledServer } from "../support/compiled-server";
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { getIntrospectionQuery } from "graphql";
-import { Role } from "../../src/users/role";
+import { Role } from "../../src/core/role";
 import { startCompiledServer, type CompiledServer } from "../support/compiled-server";
 import * as documents from "../support/documents";
 import { postGraphQL } from "../support/test-server";

@@ -1,6 +1,7 @@
 import { type Connection, createConnection } from "mysql2/promise";
 import { databaseKinds, type TestDatabase } from "../support/databases";
 import { recordFigure } from "../support/figures";
+import { sleep } from "../support/time";
 
 /**
  * What the design rests on, checked against the cluster itself (MariaDB 10.11, Galera 4, three
@@ -17,8 +18,6 @@ if (clusters.length === 0) {
     "This suite needs a Galera cluster: set TEST_GALERA_URLS (.ci/galera-cluster.sh)",
   );
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The mysql2 code a promise rejects with, or "ok". */
 const outcome = (promise: Promise<unknown>): Promise<string> =>

@@ -4,8 +4,7 @@ import { databaseKinds } from "../support/databases";
 import { ME_ID } from "../support/documents";
 import { registerUser } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/test-server";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from "../support/time";
 
 /** A client connection that records what the server sent and when the server closed it. */
 interface Watched {

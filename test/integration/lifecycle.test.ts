@@ -1,7 +1,7 @@
-import { Revocation } from "../../src/auth/revocation.entity";
+import { Revocation } from "../../src/revocation/revocation.entity";
 import { Session } from "../../src/auth/session.entity";
 import { hashRefreshToken } from "../../src/auth/refresh-token";
-import { Role } from "../../src/users/role";
+import { Role } from "../../src/core/role";
 import { databaseKinds } from "../support/databases";
 import {
   CHANGE_PASSWORD,
@@ -13,7 +13,13 @@ import {
   SESSIONS,
   SET_USER_ROLES,
 } from "../support/documents";
-import { login, registerUser, signedInWithRoles, type SignedInUser } from "../support/factories";
+import {
+  login,
+  registerUser,
+  signedInWithRoles,
+  testOrigin,
+  type SignedInUser,
+} from "../support/factories";
 import { decodeToken } from "../support/forge";
 import { ShiftedClock } from "../support/shifted-clock";
 import {
@@ -66,7 +72,7 @@ describe.each(databaseKinds())("token lifecycle ($name)", (kind) => {
           password: user.password,
           roles: [Role.USER, Role.EDITOR],
         },
-        { requestId: "test" },
+        testOrigin(),
       );
       const response = await refresh(user.refreshToken);
       const payload = response.body.data!.refresh;

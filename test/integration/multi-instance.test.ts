@@ -5,6 +5,7 @@ import { decodeToken } from "../support/forge";
 import { startTwoInstances, stopTwoInstances, type TwoInstances } from "../support/instances";
 import { run, USER_ADD_JS } from "../support/processes";
 import { errorCode, type GraphQLResponse, postGraphQL } from "../support/test-server";
+import { sleep } from "../support/time";
 
 /**
  * Two server processes on one database: what one instance revokes, the other honours within a
@@ -51,8 +52,6 @@ interface AuthData {
 interface RefreshData {
   refresh: { accessToken: string; refreshToken: string };
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function logIn(url: string, email: string, password = DEFAULT_PASSWORD): Promise<Session> {
   const response = await postGraphQL<{ login: AuthData }>(url, LOGIN, {

@@ -141,6 +141,30 @@ describe.each(databaseKinds())("npm run user:add ($name)", (kind) => {
       expect((await login()).body.data?.login.user.roles).toEqual(["EDITOR", "ADMIN"]);
 
       // The npm script is proven above; the compiled script it runs is enough from here on.
+      // The last ADMIN keeps the role however it is asked to lose it, the command line included.
+      const lastAdmin = await run(
+        process.execPath,
+        [USER_ADD_JS, "--email", email, "--password", DEFAULT_PASSWORD, "--roles", "USER"],
+        { cwd, env },
+      );
+      expect(lastAdmin.code).toBe(1);
+      expect(lastAdmin.output).toContain("The last ADMIN cannot lose the ADMIN role.");
+      expect((await login()).body.data?.login.user.roles).toEqual(["EDITOR", "ADMIN"]);
+      const otherAdmin = await run(
+        process.execPath,
+        [
+          USER_ADD_JS,
+          "--email",
+          uniqueEmail("admin"),
+          "--password",
+          DEFAULT_PASSWORD,
+          "--roles",
+          "ADMIN",
+        ],
+        { cwd, env },
+      );
+      expect(otherAdmin.code).toBe(0);
+
       const updated = await run(
         process.execPath,
         [USER_ADD_JS, "--email", email, "--password", DEFAULT_PASSWORD, "--roles", "USER"],

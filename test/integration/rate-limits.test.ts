@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import pino from "pino";
-import type { RateLimiter } from "../../src/abuse/rate-limiter";
-import { Argon2PasswordHasher } from "../../src/auth/password-hasher";
+import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
+import { Argon2PasswordHasher } from "../../src/users/password-hasher";
 import { databaseKinds } from "../support/databases";
 import { LOGIN, REFRESH, REGISTER } from "../support/documents";
 import { DEFAULT_PASSWORD, registerUser, uniqueEmail } from "../support/factories";
-import { frozenClock } from "../support/frozen-clock";
+import { fakeDate } from "../support/fake-date";
 import { TcpProxy } from "../support/tcp-proxy";
 import { startTwoInstances, stopTwoInstances, type TwoInstances } from "../support/instances";
 import {
@@ -337,10 +337,11 @@ describe.each(databaseKinds())("rate limits on %s", (kind) => {
         // its resolver fails with 503 after the refusal has already set the shared status.
         const limiter: RateLimiter = {
           consume: async (bucket) => {
-            if (bucket === refusedBucket)
-              return { hits: 1_000_000, resetsAt: Date.now() + 300_000 };
+            if (bucket === refusedBucket) {
+              return { allowed: false, hits: 1_000_000, msBeforeNext: 300_000 };
+            }
             if (bucket.startsWith("login:account:")) await proxy.cut();
-            return { hits: 1, resetsAt: Date.now() + 300_000 };
+            return { allowed: true, hits: 1, msBeforeNext: 300_000 };
           },
           purgeExpired: () => Promise.resolve(0),
           start: () => Promise.resolve(),
@@ -377,8 +378,10 @@ describe.each(databaseKinds())("rate limits on %s", (kind) => {
 
   describe("clean-up", () => {
     it("purges the counters of ended windows with the other expired rows", async () => {
-      const clock = frozenClock();
-      const server = await startTestServer(kind, { clock, env: limits() });
+      // The counters' windows run on Date.now() (rate-limiter-flexible's clock), and so does the
+      // server's clock when none is injected: both move when the test says.
+      const time = fakeDate();
+      const server = await startTestServer(kind, { env: limits() });
       const count = async () => {
         const [row] = await server.app.dataSource.query<Array<{ n: number | string }>>(
           "SELECT COUNT(*) AS n FROM rate_limits",
@@ -390,11 +393,12 @@ describe.each(databaseKinds())("rate limits on %s", (kind) => {
         expect(await count()).toBe(2);
         await server.app.purge();
         expect(await count()).toBe(2);
-        clock.advanceSeconds(WINDOW_SECONDS);
+        time.advance(WINDOW_SECONDS * 1000);
         await server.app.purge();
         expect(await count()).toBe(0);
       } finally {
         await server.close();
+        time.restore();
       }
     });
   });

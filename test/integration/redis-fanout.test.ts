@@ -3,25 +3,26 @@ import { createServer } from "node:net";
 import Redis from "ioredis";
 import pino from "pino";
 import type { DataSource } from "typeorm";
-import {
-  DatabaseRevocationStore,
-  type RevocationNotice,
-} from "../../src/auth/database-revocation-store";
-import type { Principal } from "../../src/auth/principal";
+import { DatabaseRevocationLog } from "../../src/revocation/database-revocation-log";
+import { DatabaseRevocationView } from "../../src/revocation/database-revocation-view";
+import { NoRevocationFanout } from "../../src/revocation/revocation-fanout";
+import type { RevocationNotice } from "../../src/revocation/revocation-notice";
+import type { PeerRevocations } from "../../src/revocation/revocation-view";
 import {
   MAX_SESSION_IDS_PER_MESSAGE,
-  type PeerRevocationSink,
   RedisRevocationFanout,
-} from "../../src/auth/redis-revocation-fanout";
-import { Revocation } from "../../src/auth/revocation.entity";
-import { createLogger } from "../../src/logger";
-import { Role } from "../../src/users/role";
+} from "../../src/revocation/redis-revocation-fanout";
+import { Revocation } from "../../src/revocation/revocation.entity";
+import { createLogger } from "../../src/logging/logger";
+import { Role } from "../../src/core/role";
 import { databaseKinds, openMigratedDataSource } from "../support/databases";
 import { startTwoInstances, stopTwoInstances, type TwoInstances } from "../support/instances";
 import { LOGIN, LOGOUT, ME_ID, REGISTER, SET_USER_ROLES, USERS } from "../support/documents";
 import { DEFAULT_PASSWORD, uniqueEmail } from "../support/factories";
 import { run, startServerProcess, USER_ADD_JS, type ServerProcess } from "../support/processes";
 import { errorCode, type GraphQLResponse, postGraphQL } from "../support/test-server";
+import { sleep } from "../support/time";
+import { principalOf } from "../support/principals";
 
 /**
  * Revocations fanned out through Redis pub/sub (REDIS_URL). Needs a Redis server: TEST_REDIS_URL,
@@ -38,8 +39,6 @@ const APPLIED = "applied revocation from redis";
 const PROPAGATION_BOUND_MS = 1_000;
 const GIVE_UP_MS = 3_000;
 const RETRY_MS = 25;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Resolves once `probe` holds, or fails after GIVE_UP_MS with `what` in the message. */
 async function eventually(what: string, probe: () => boolean): Promise<void> {
@@ -104,7 +103,7 @@ describe("revocation fan-out over Redis, in process", () => {
   /** A fan-out whose received revocations and log lines the test can read. */
   function instance(url = REDIS_URL) {
     const received: RevocationNotice[] = [];
-    const sink: PeerRevocationSink = { applyFromPeer: (revocation) => received.push(revocation) };
+    const sink: PeerRevocations = { applyFromPeer: (revocation) => received.push(revocation) };
     const { logger, lines } = capturingLogger();
     const fanout = new RedisRevocationFanout({ url, channel, logger, sink });
     started.push(fanout);
@@ -200,19 +199,19 @@ describe("revocation fan-out over Redis, in process", () => {
 describe("revocation store: revocations announced by other instances (sqlite)", () => {
   let opened: Awaited<ReturnType<typeof openMigratedDataSource>>;
   let dataSource: DataSource;
-  let store: DatabaseRevocationStore;
+  let store: DatabaseRevocationView;
 
-  const principalOf = (sessionId: string, roles: Role[]): Principal => ({
-    userId: "u-1",
-    sessionId,
-    tokenId: randomUUID(),
-    roles,
-    issuedAt: 0,
-    expiresAt: 0,
-  });
   /** A role change committed through another instance, written as the services write it. */
   const commitRoles = (roles: Role[]) =>
-    dataSource.transaction((manager) => store.writeRoles(manager, "u-1", roles));
+    dataSource.transaction((manager) =>
+      new DatabaseRevocationLog(
+        dataSource,
+        { retentionSeconds: 3_600 },
+        { now: () => new Date() },
+        new NoRevocationFanout(),
+        createLogger("silent"),
+      ).recordRoles(manager, "u-1", roles),
+    );
 
   beforeAll(async () => {
     opened = await openMigratedDataSource(databaseKinds().find((kind) => kind.name === "sqlite")!);
@@ -225,7 +224,7 @@ describe("revocation store: revocations announced by other instances (sqlite)", 
   beforeEach(async () => {
     await dataSource.getRepository(Revocation).clear();
     // Polling once a minute: within a test the log is read only when asked to.
-    store = new DatabaseRevocationStore(
+    store = new DatabaseRevocationView(
       dataSource,
       { pollIntervalMs: 60_000, maxStalenessMs: 120_000, retentionSeconds: 3_600 },
       { now: () => new Date() },
@@ -259,12 +258,28 @@ describe("revocation store: revocations announced by other instances (sqlite)", 
     expect(store.check(token)?.roles).toEqual(["USER"]);
   });
 
-  it("publishes, through the listener, what this instance applies", () => {
+  it("publishes, through the fan-out, what this instance commits, and applies it here", () => {
     const heard: RevocationNotice[] = [];
-    store.onLocalRevocation((revocation) => heard.push(revocation));
-    store.applyLocally({ sessionIds: [] }); // nothing revoked, nothing to announce
-    store.applyLocally({ sessionIds: ["s-1"] });
-    store.applyLocally({ roles: { userId: "u-1", roles: [Role.USER] } });
+    const fanout = {
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(),
+      publish: (revocation: RevocationNotice) => {
+        heard.push(revocation);
+        return Promise.resolve();
+      },
+    };
+    const log = new DatabaseRevocationLog(
+      dataSource,
+      { retentionSeconds: 3_600 },
+      { now: () => new Date() },
+      fanout,
+      createLogger("silent"),
+      store,
+    );
+    log.committed({ sessionIds: [] }); // nothing revoked, nothing to announce
+    log.committed({ sessionIds: ["s-1"] });
+    log.committed({ roles: { userId: "u-1", roles: [Role.USER] } });
+    expect(store.check(principalOf("s-1", [Role.USER]))).toBeNull();
     store.applyFromPeer({ sessionIds: ["s-2"] }); // never echoed back
     expect(heard).toEqual([{ sessionIds: ["s-1"] }, { roles: { userId: "u-1", roles: ["USER"] } }]);
   });

@@ -1,23 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
-import { DatabaseRevocationStore } from "../../src/auth/database-revocation-store";
-import type { Principal } from "../../src/auth/principal";
-import { Revocation } from "../../src/auth/revocation.entity";
+import { DatabaseRevocationLog } from "../../src/revocation/database-revocation-log";
+import { DatabaseRevocationView } from "../../src/revocation/database-revocation-view";
+import { NoRevocationFanout } from "../../src/revocation/revocation-fanout";
+import { Revocation } from "../../src/revocation/revocation.entity";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
-import { createLogger } from "../../src/logger";
-import { Role } from "../../src/users/role";
+import { createLogger } from "../../src/logging/logger";
 import { databaseKinds, openMigratedDataSource } from "../support/databases";
+import { principalOf } from "../support/principals";
 
 const STALL_WAIT_MS = 300;
-
-const principalOf = (sessionId: string): Principal => ({
-  userId: "u-1",
-  sessionId,
-  tokenId: randomUUID(),
-  roles: [Role.USER],
-  issuedAt: 0,
-  expiresAt: 0,
-});
 
 /** Whether a promise has settled once the microtasks queued so far have run. */
 async function settledAtOnce(promise: Promise<unknown>): Promise<boolean> {
@@ -35,7 +27,7 @@ describe.each(databaseKinds())("revocation view after a stall ($name)", (kind) =
   let opened: Awaited<ReturnType<typeof openMigratedDataSource>>;
   let dataSource: DataSource;
   let monotonic = 0;
-  let store: DatabaseRevocationStore;
+  let store: DatabaseRevocationView;
   let reads: jest.SpyInstance<Promise<void>, []>;
   /** The store's own read of the log, for a spy that delays its end. */
   let readForReal: () => Promise<void>;
@@ -53,7 +45,7 @@ describe.each(databaseKinds())("revocation view after a stall ($name)", (kind) =
     await store?.stop();
     await dataSource.getRepository(Revocation).clear();
     monotonic = 0;
-    store = new DatabaseRevocationStore(
+    store = new DatabaseRevocationView(
       dataSource,
       // The timer never fires during a test: every read here is one the test causes.
       {
@@ -75,7 +67,15 @@ describe.each(databaseKinds())("revocation view after a stall ($name)", (kind) =
 
   /** A revocation committed as the services commit one: numbered in its own transaction. */
   const revoke = (sessionId: string) =>
-    dataSource.transaction((manager) => store.writeSessionRevocations(manager, [sessionId]));
+    dataSource.transaction((manager) =>
+      new DatabaseRevocationLog(
+        dataSource,
+        { retentionSeconds: 3_600 },
+        { now: () => new Date() },
+        new NoRevocationFanout(),
+        createLogger("silent"),
+      ).recordSessions(manager, [sessionId]),
+    );
 
   it("waits for one fresh read and then sees what it brought in", async () => {
     const revoked = randomUUID();

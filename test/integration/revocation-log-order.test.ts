@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource, EntityManager } from "typeorm";
-import { DatabaseRevocationStore } from "../../src/auth/database-revocation-store";
-import type { Principal } from "../../src/auth/principal";
-import { Revocation } from "../../src/auth/revocation.entity";
-import { nextRevocationSequence } from "../../src/auth/revocation-sequence";
+import { DatabaseRevocationLog } from "../../src/revocation/database-revocation-log";
+import { DatabaseRevocationView } from "../../src/revocation/database-revocation-view";
+import { NoRevocationFanout } from "../../src/revocation/revocation-fanout";
+import { Revocation } from "../../src/revocation/revocation.entity";
+import { nextRevocationSequence } from "../../src/revocation/revocation-sequence";
 import { retryOnConflict } from "../../src/db/retry";
-import { createLogger } from "../../src/logger";
-import { Role } from "../../src/users/role";
+import { createLogger } from "../../src/logging/logger";
+import { Role } from "../../src/core/role";
 import { databaseKinds, openDataSource, openMigratedDataSource } from "../support/databases";
+import { principalOf } from "../support/principals";
 
 /**
  * The follower never skips a committed revocation, whatever the batch size, the auto-increment
@@ -19,15 +21,6 @@ import { databaseKinds, openDataSource, openMigratedDataSource } from "../suppor
 /** Larger than the 1,000-id gap the follower used to give up at. */
 const LARGE_BATCH = 1_500;
 const LATER_REVOCATIONS = 3;
-
-const principalOf = (sessionId: string, roles: Role[] = [Role.USER]): Principal => ({
-  userId: "u-1",
-  sessionId,
-  tokenId: randomUUID(),
-  roles,
-  issuedAt: 0,
-  expiresAt: 0,
-});
 
 const sessionIds = (count: number) => Array.from({ length: count }, () => randomUUID());
 
@@ -69,11 +62,20 @@ describe.each(databaseKinds())("revocation log order ($name)", (kind) => {
   let first: DataSource;
   /** Writer 2 and the follower: node 2 on Galera, another pool (or SQLite connection) elsewhere. */
   let second: DataSource;
-  let store: DatabaseRevocationStore;
+  let store: DatabaseRevocationView;
+  /** The write side, as the services use it (the transaction it records in is the caller's). */
+  let log: DatabaseRevocationLog;
 
   beforeAll(async () => {
     opened = await openMigratedDataSource(kind);
     first = opened.dataSource;
+    log = new DatabaseRevocationLog(
+      first,
+      { retentionSeconds: 3_600 },
+      { now: () => new Date() },
+      new NoRevocationFanout(),
+      createLogger("silent"),
+    );
     second = await openDataSource(opened.database.nodeUrls?.[1] ?? opened.database.url);
   }, 60_000);
   afterAll(async () => {
@@ -84,7 +86,7 @@ describe.each(databaseKinds())("revocation log order ($name)", (kind) => {
 
   beforeEach(async () => {
     await store?.stop();
-    store = new DatabaseRevocationStore(
+    store = new DatabaseRevocationView(
       second,
       { pollIntervalMs: 60_000, maxStalenessMs: 60_000, retentionSeconds: 3_600 },
       { now: () => new Date() },
@@ -104,9 +106,7 @@ describe.each(databaseKinds())("revocation log order ($name)", (kind) => {
     }
   }
   const revoke = (dataSource: DataSource, ids: readonly string[]) =>
-    retryOnConflict(() =>
-      dataSource.transaction((manager) => store.writeSessionRevocations(manager, ids)),
-    );
+    retryOnConflict(() => dataSource.transaction((manager) => log.recordSessions(manager, ids)));
 
   it(`refuses all of a ${LARGE_BATCH}-session batch that commits after later revocations were read`, async () => {
     const batch = sessionIds(LARGE_BATCH);
@@ -116,7 +116,7 @@ describe.each(databaseKinds())("revocation log order ($name)", (kind) => {
       before: async (manager) => {
         await manager.query("SELECT COUNT(*) AS n FROM revocations");
       },
-      after: (manager) => store.writeSessionRevocations(manager, batch),
+      after: (manager) => log.recordSessions(manager, batch),
     });
     await held.atHold;
     for (const id of later) await revoke(second, [id]);
@@ -168,7 +168,7 @@ describe.each(databaseKinds())("revocation log order ($name)", (kind) => {
         retryOnConflict(() =>
           writer.transaction(async (manager) => {
             await stepped(manager);
-            await store.writeSessionRevocations(manager, ids);
+            await log.recordSessions(manager, ids);
           }),
         );
       const before = store.stats().highestSeq;
@@ -193,7 +193,7 @@ describe.each(databaseKinds())("revocation log order ($name)", (kind) => {
       const rolledBack = randomUUID();
       await expect(
         writer.transaction(async (manager) => {
-          await store.writeSessionRevocations(manager, [rolledBack]);
+          await log.recordSessions(manager, [rolledBack]);
           throw new Error("changed my mind");
         }),
       ).rejects.toThrow("changed my mind");
@@ -233,7 +233,7 @@ describe.each(databaseKinds())("revocation log order ($name)", (kind) => {
       // Its rows and their ids exist, uncommitted; with ids alone, a follower that read a later
       // row would have seen a gap of 1,500 ids and given up on them.
       const held = heldTransaction(first, {
-        before: (manager) => store.writeSessionRevocations(manager, batch),
+        before: (manager) => log.recordSessions(manager, batch),
       });
       await held.atHold;
       let committed = 0;

@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { DataSource } from "typeorm";
-import { DatabaseRevocationStore } from "../../src/auth/database-revocation-store";
+import { DatabaseRevocationLog } from "../../src/revocation/database-revocation-log";
+import { DatabaseRevocationView } from "../../src/revocation/database-revocation-view";
+import { NoRevocationFanout } from "../../src/revocation/revocation-fanout";
 import { databaseFromEnvironment } from "../../src/config/config";
+import { entities } from "../../src/app/data-source";
 import { dataSourceOptions } from "../../src/db/data-source";
 import { migrations } from "../../src/db/migrations";
 import { RevocationSequence1764200000000 } from "../../src/db/migrations/1764200000000-revocation-sequence";
-import { createLogger } from "../../src/logger";
+import { createLogger } from "../../src/logging/logger";
 import { databaseKinds, type TestDatabase } from "../support/databases";
 
 /**
@@ -15,7 +18,10 @@ import { databaseKinds, type TestDatabase } from "../support/databases";
 describe.each(databaseKinds())("the revocation sequence migration ($name)", (kind) => {
   let database: TestDatabase;
   const open = async (upTo: number): Promise<DataSource> => {
-    const options = dataSourceOptions(databaseFromEnvironment({ DATABASE_URL: database.url }));
+    const options = dataSourceOptions(
+      databaseFromEnvironment({ DATABASE_URL: database.url }),
+      entities,
+    );
     const dataSource = new DataSource({ ...options, migrations: migrations.slice(0, upTo) });
     await dataSource.initialize();
     return dataSource;
@@ -46,7 +52,8 @@ describe.each(databaseKinds())("the revocation sequence migration ($name)", (kin
       await old.destroy();
     }
 
-    const current = await open(migrations.length);
+    // Up to the sequence and no further, so that undoing the last migration undoes it.
+    const current = await open(before + 1);
     try {
       await current.runMigrations({ transaction: "each" });
       const rows: Array<{ id: number | string; seq: number | string }> = await current.query(
@@ -58,7 +65,7 @@ describe.each(databaseKinds())("the revocation sequence migration ($name)", (kin
       );
       expect(Number(counter.last_seq)).toBe(Math.max(...rows.map((row) => Number(row.id))));
 
-      const store = new DatabaseRevocationStore(
+      const store = new DatabaseRevocationView(
         current,
         { pollIntervalMs: 60_000, maxStalenessMs: 60_000, retentionSeconds: 3_600 },
         { now: () => new Date() },
@@ -78,9 +85,14 @@ describe.each(databaseKinds())("the revocation sequence migration ($name)", (kin
           expect(store.check(principal)).toBeNull();
         }
         // The next revocation is numbered above every old row.
-        await current.transaction((manager) =>
-          store.writeSessionRevocations(manager, [randomUUID()]),
+        const log = new DatabaseRevocationLog(
+          current,
+          { retentionSeconds: 3_600 },
+          { now: () => new Date() },
+          new NoRevocationFanout(),
+          createLogger("silent"),
         );
+        await current.transaction((manager) => log.recordSessions(manager, [randomUUID()]));
         const [next] = await current.query<Array<{ seq: number | string }>>(
           "SELECT MAX(seq) AS seq FROM revocations",
         );

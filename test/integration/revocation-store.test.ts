@@ -1,28 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
-import { DatabaseRevocationStore } from "../../src/auth/database-revocation-store";
-import type { Principal } from "../../src/auth/principal";
-import { Revocation } from "../../src/auth/revocation.entity";
-import { nextRevocationSequence } from "../../src/auth/revocation-sequence";
+import { DatabaseRevocationView } from "../../src/revocation/database-revocation-view";
+import { Revocation } from "../../src/revocation/revocation.entity";
+import { nextRevocationSequence } from "../../src/revocation/revocation-sequence";
 import { ServiceUnavailableError } from "../../src/errors/app-errors";
-import { createLogger } from "../../src/logger";
-import { Role } from "../../src/users/role";
+import { createLogger } from "../../src/logging/logger";
+import { Role } from "../../src/core/role";
 import { databaseKinds, openMigratedDataSource } from "../support/databases";
-
-const principalOf = (sessionId: string, roles: Role[] = [Role.USER]): Principal => ({
-  userId: "u-1",
-  sessionId,
-  tokenId: randomUUID(),
-  roles,
-  issuedAt: 0,
-  expiresAt: 0,
-});
+import { principalOf } from "../support/principals";
 
 describe.each(databaseKinds())("revocation log follower ($name)", (kind) => {
   let opened: Awaited<ReturnType<typeof openMigratedDataSource>>;
   let dataSource: DataSource;
   let monotonic = 0;
-  let store: DatabaseRevocationStore;
+  let store: DatabaseRevocationView;
   const inAnHour = () => new Date(Date.now() + 3_600_000);
 
   beforeAll(async () => {
@@ -38,7 +29,7 @@ describe.each(databaseKinds())("revocation log follower ($name)", (kind) => {
     await store?.stop();
     await dataSource.getRepository(Revocation).clear();
     monotonic = 0;
-    store = new DatabaseRevocationStore(
+    store = new DatabaseRevocationView(
       dataSource,
       { pollIntervalMs: 60_000, maxStalenessMs: 1_000, retentionSeconds: 3_600 },
       { now: () => new Date() },

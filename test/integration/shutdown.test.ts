@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { databaseKinds, type TestDatabase } from "../support/databases";
 import { DEFAULT_PASSWORD, uniqueEmail } from "../support/factories";
 import { cleanEnv, startServerProcess, type ServerProcess } from "../support/processes";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from "../support/time";
 
 /** Resolves with the error code when a new TCP connection is refused, or "connected". */
 function tryConnect(port: number): Promise<string> {

@@ -5,14 +5,13 @@ import { registerUser } from "../support/factories";
 import { blockEventLoop, PreparedRequest } from "../support/raw-http";
 import { TcpProxy } from "../support/tcp-proxy";
 import { startTestServer, type TestServer } from "../support/test-server";
+import { sleep } from "../support/time";
 
 /** Longer than the revocation view's one-second bound: the poll timer cannot run meanwhile. */
 const STALL_MS = 1_500;
 /** Requests sent, all at once, just before the loop is blocked. */
 const IN_FLIGHT = 12;
 const ME_QUERY = ME_ID.replace(/\s+/g, " ");
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Opens the connections first, then writes every request and blocks the loop at once. */
 async function stallWith(url: string, token: string, count = IN_FLIGHT): Promise<number[]> {
@@ -64,7 +63,7 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
 
   it("answers requests held up by a stall with 200, not 503, after one fresh read", async () => {
     const user = await registerUser(server);
-    const before = server.app.revocations.stats();
+    const before = server.app.revocationView.stats();
 
     const statuses = await stallWith(server.url, user.accessToken);
     // Sent just after the stall too, while the first read after it may still be on its way.
@@ -75,7 +74,7 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
     expect(statuses).toEqual(Array(IN_FLIGHT).fill(200));
     expect(after.map((response) => response.status)).toEqual([200, 200, 200, 200]);
     // The requests really found the view past its bound, and waited rather than failed.
-    const stats = server.app.revocations.stats();
+    const stats = server.app.revocationView.stats();
     expect(stats.staleWaits).toBeGreaterThan(before.staleWaits);
     expect(stats.staleRefusals).toBe(before.staleRefusals);
 
@@ -105,7 +104,7 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
     for (let attempt = 1; ; attempt++) {
       const user = await registerUser(server);
       expect((await server.gql(ME_ID, {}, { token: user.accessToken })).status).toBe(200);
-      const rowsRead = server.app.revocations.stats().rowsRead;
+      const rowsRead = server.app.revocationView.stats().rowsRead;
       const prepared = await Promise.all(
         Array.from({ length: IN_FLIGHT }, () =>
           PreparedRequest.graphql(server.url, ME_QUERY, user.accessToken),
@@ -113,8 +112,8 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
       );
       const logout = await other.gql<{ logout: boolean }>(LOGOUT, {}, { token: user.accessToken });
       expect(logout.body.data?.logout).toBe(true);
-      if (server.app.revocations.stats().rowsRead !== rowsRead && attempt < 5) continue;
-      expect(server.app.revocations.stats().rowsRead).toBe(rowsRead);
+      if (server.app.revocationView.stats().rowsRead !== rowsRead && attempt < 5) continue;
+      expect(server.app.revocationView.stats().rowsRead).toBe(rowsRead);
 
       await blockEventLoop(STALL_MS, () => prepared.forEach((request) => request.send()));
       const statuses = (await Promise.all(prepared.map((request) => request.response))).map(

@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { createLogger, type Logger } from "../../src/logger";
+import { createLogger, type Logger } from "../../src/logging/logger";
 
 /** The app's own logger (same redaction), writing JSON lines into memory instead of stdout. */
 export class CapturedLog {

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { databaseFromEnvironment } from "../../src/config/config";
-import { createDataSource } from "../../src/db/data-source";
+import { createAppDataSource } from "../../src/app/data-source";
 import { migrate } from "../../src/db/migrate";
 import { Task } from "../../src/tasks/task.entity";
-import type { Role } from "../../src/users/role";
+import type { Role } from "../../src/core/role";
 import { DEFAULT_PASSWORD, uniqueEmail } from "./factories";
 import { cleanEnv, run, startServerProcess, USER_ADD_JS, type ServerProcess } from "./processes";
 import { postGraphQL } from "./test-server";
@@ -89,7 +89,9 @@ export async function startCompiledServer(
       return login(email);
     },
     async addTasks(ownerId, count) {
-      const dataSource = createDataSource(databaseFromEnvironment({ DATABASE_URL: databaseUrl }));
+      const dataSource = createAppDataSource(
+        databaseFromEnvironment({ DATABASE_URL: databaseUrl }),
+      );
       await dataSource.initialize();
       try {
         await migrate(dataSource);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
 import type { DataSource } from "typeorm";
 import { databaseFromEnvironment } from "../../src/config/config";
-import { createDataSource } from "../../src/db/data-source";
+import { createAppDataSource } from "../../src/app/data-source";
 import { migrate } from "../../src/db/migrate";
 
 export interface TestDatabase {
@@ -137,7 +137,7 @@ export async function openMigratedDataSource(
   kind: DatabaseKind,
 ): Promise<{ dataSource: DataSource; database: TestDatabase; close(): Promise<void> }> {
   const database = await kind.create();
-  const dataSource = createDataSource(databaseFromEnvironment({ DATABASE_URL: database.url }));
+  const dataSource = createAppDataSource(databaseFromEnvironment({ DATABASE_URL: database.url }));
   await dataSource.initialize();
   await migrate(dataSource, { mode: kind.clustered ? "run" : "auto" });
   return {
@@ -152,7 +152,7 @@ export async function openMigratedDataSource(
 
 /** Another connection pool to a test database, for a second writer or a reader on another node. */
 export async function openDataSource(url: string): Promise<DataSource> {
-  const dataSource = createDataSource(databaseFromEnvironment({ DATABASE_URL: url }));
+  const dataSource = createAppDataSource(databaseFromEnvironment({ DATABASE_URL: url }));
   await dataSource.initialize();
   return dataSource;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import type { Role } from "../../src/users/role";
+import type { RequestOrigin } from "../../src/core/request-origin";
+import type { Role } from "../../src/core/role";
 import { LOGIN, REGISTER } from "./documents";
 import type { TestServer } from "./test-server";
 
@@ -15,6 +16,11 @@ interface AuthData {
   accessToken: string;
   refreshToken: string;
   user: { id: string; email: string };
+}
+
+/** The origin services are told of when a test calls them directly, not over HTTP. */
+export function testOrigin(requestId = "test"): RequestOrigin {
+  return { requestId, clientAddress: null, userAgent: null };
 }
 
 export function uniqueEmail(prefix = "user"): string {
@@ -66,7 +72,7 @@ export async function signedInWithRoles(server: TestServer, roles: Role[]): Prom
   const email = uniqueEmail(roles.join("-").toLowerCase() || "user");
   await server.app.services.users.upsert(
     { email, password: DEFAULT_PASSWORD, roles },
-    { requestId: "test" },
+    testOrigin(),
   );
   return login(server, email, DEFAULT_PASSWORD);
 }

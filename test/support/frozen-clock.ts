@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/clock";
+import type { Clock } from "../../src/core/clock";
 
 /** A Clock that stands still until a test moves it, so expiry can be tested without sleeping. */
 export interface FrozenClock extends Clock {

@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/clock";
+import type { Clock } from "../../src/core/clock";
 
 /**
  * Real time plus an offset the test moves forward: a running server keeps working (the database

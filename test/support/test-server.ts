@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { createApp, type App, type RunningApp } from "../../src/app";
-import type { RateLimiter } from "../../src/abuse/rate-limiter";
-import type { PasswordHasher } from "../../src/auth/password-hasher";
-import type { Clock } from "../../src/clock";
+import { createApp, type App, type RunningApp } from "../../src/app/app";
+import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
+import type { PasswordHasher } from "../../src/users/password-hasher";
+import type { Clock } from "../../src/core/clock";
 import { loadConfig } from "../../src/config/config";
-import type { Logger } from "../../src/logger";
+import type { Logger } from "../../src/logging/logger";
 import type { DatabaseKind, TestDatabase } from "./databases";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -73,10 +73,8 @@ export async function startTestServer(
   });
   let running: RunningApp;
   try {
-    await app.start();
-    running = await app.listen(0, "127.0.0.1");
+    running = await app.start();
   } catch (error) {
-    if (app.dataSource.isInitialized) await app.dataSource.destroy();
     await dropDatabase();
     throw error;
   }
@@ -88,7 +86,7 @@ export async function startTestServer(
     secret,
     gql: (query, variables, requestOptions) => postGraphQL(url, query, variables, requestOptions),
     close: async () => {
-      await running.close();
+      await app.stop();
       await dropDatabase();
     },
   };

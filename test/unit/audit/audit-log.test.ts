@@ -1,7 +1,8 @@
 import { AuditLog, emailFingerprint } from "../../../src/audit/audit-log";
 import { CapturedLog } from "../../support/captured-log";
 
-const META = { requestId: "req-1", clientAddress: "203.0.113.7" };
+const META = { requestId: "req-1", clientAddress: "203.0.113.7", userAgent: null };
+const ORIGIN_R = { requestId: "r", clientAddress: null, userAgent: null };
 
 describe("AuditLog", () => {
   it("writes one line with audit: true, the event, the request id and the fields", () => {
@@ -25,13 +26,13 @@ describe("AuditLog", () => {
   it("still writes at info when LOG_LEVEL is warn or error, and nothing when silent", () => {
     for (const level of ["warn", "error"]) {
       const log = new CapturedLog(level);
-      new AuditLog(log.logger).record("logout", { requestId: "r" }, { userId: "u" });
+      new AuditLog(log.logger).record("logout", ORIGIN_R, { userId: "u" });
       expect(log.auditLines()).toHaveLength(1);
       log.logger.info("chatter");
       expect(log.lines()).toHaveLength(1);
     }
     const silent = new CapturedLog("silent");
-    new AuditLog(silent.logger).record("logout", { requestId: "r" });
+    new AuditLog(silent.logger).record("logout", ORIGIN_R);
     expect(silent.text()).toBe("");
   });
 

@@ -6,8 +6,13 @@ import {
   type KeyObject,
 } from "node:crypto";
 import { promisify } from "node:util";
-import { KeyConfigError, KeyRing } from "../../../src/auth/key-ring";
-import type { AppConfig, SigningAlgorithm } from "../../../src/config/config";
+import { KeyRing } from "../../../src/auth/key-ring";
+import {
+  type AppConfig,
+  ConfigError,
+  jwtKeysOf,
+  type SigningAlgorithm,
+} from "../../../src/config/config";
 
 const generate = promisify(generateKeyPair);
 
@@ -26,28 +31,30 @@ const OTHER_SECRET = Buffer.from("another-secret-for-the-key-ring-9876543210");
 /** Members of a JWK that hold private key material (RFC 7518 §6.2.2, §6.3.2, §6.4). */
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
-function jwtConfig(overrides: Partial<AppConfig["jwt"]>): AppConfig["jwt"] {
-  return {
-    algorithm: "HS256",
+/** A jwt config as loadConfig builds it: the keys are parsed and checked by the config. */
+function jwtConfig(overrides: Partial<Omit<AppConfig["jwt"], "keys">>): AppConfig["jwt"] {
+  const jwt = {
+    algorithm: "HS256" as const,
     issuer: "issuer",
     audience: "audience",
     clockToleranceSeconds: 0,
     previousKeys: [],
     ...overrides,
   };
+  return { ...jwt, keys: jwtKeysOf(jwt) };
 }
 
 const ring = (algorithm: SigningAlgorithm, keys: PemPair, kid?: string) =>
   KeyRing.fromConfig(jwtConfig({ algorithm, ...keys, kid }));
 
-function keyConfigErrorOf(build: () => unknown): KeyConfigError {
+function configErrorOf(build: () => unknown): ConfigError {
   try {
     build();
   } catch (error) {
-    expect(error).toBeInstanceOf(KeyConfigError);
-    return error as KeyConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
   }
-  throw new Error("expected a KeyConfigError");
+  throw new Error("expected a ConfigError");
 }
 
 /** RFC 7638 §3, written out independently of the code under test. */
@@ -141,9 +148,9 @@ describe("KeyRing with an HMAC secret", () => {
   });
 
   it("refuses to build without a secret", () => {
-    expect(keyConfigErrorOf(() => KeyRing.fromConfig(jwtConfig({}))).message).toBe(
+    expect(configErrorOf(() => KeyRing.fromConfig(jwtConfig({}))).problems).toEqual([
       "HS256 needs JWT_SECRET",
-    );
+    ]);
   });
 });
 
@@ -193,16 +200,16 @@ describe("KeyRing with an RSA key pair", () => {
   });
 
   it("refuses a private and a public key that are not a pair", () => {
-    const error = keyConfigErrorOf(() =>
+    const error = configErrorOf(() =>
       ring("RS256", { privateKeyPem: rsa.privateKeyPem, publicKeyPem: otherRsa.publicKeyPem }),
     );
-    expect(error.message).toBe("JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are not a key pair");
+    expect(error.problems).toEqual(["JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are not a key pair"]);
   });
 
   it.each(["RS256", "PS256"] as const)("refuses an RSA key under 2048 bits for %s", (alg) => {
-    expect(keyConfigErrorOf(() => ring(alg, rsa1024)).message).toBe(
+    expect(configErrorOf(() => ring(alg, rsa1024)).problems).toEqual([
       `${alg} needs an RSA key of at least 2048 bits`,
-    );
+    ]);
   });
 
   it.each([
@@ -210,43 +217,41 @@ describe("KeyRing with an RSA key pair", () => {
     ["an Ed25519 key", () => ed25519],
     ["an RSA-PSS key", () => rsaPss],
   ])("refuses %s for RS256", (_name, keys) => {
-    expect(keyConfigErrorOf(() => ring("RS256", keys())).message).toBe("RS256 needs an RSA key");
+    expect(configErrorOf(() => ring("RS256", keys())).problems).toEqual(["RS256 needs an RSA key"]);
   });
 
   it("refuses an RSA-PSS-only key for PS256, which could not be published as a JWK", () => {
-    expect(keyConfigErrorOf(() => ring("PS256", rsaPss)).message).toBe("PS256 needs an RSA key");
+    expect(configErrorOf(() => ring("PS256", rsaPss)).problems).toEqual(["PS256 needs an RSA key"]);
   });
 
   it("refuses a private key whose public half fits but which does not itself fit", () => {
-    const error = keyConfigErrorOf(() =>
+    const error = configErrorOf(() =>
       ring("RS256", { privateKeyPem: p256.privateKeyPem, publicKeyPem: rsa.publicKeyPem }),
     );
-    expect(error.message).toBe("RS256 needs an RSA key");
+    expect(error.problems).toEqual(["RS256 needs an RSA key"]);
   });
 
   it("refuses text that is not a PEM key, naming the variable", () => {
     expect(
-      keyConfigErrorOf(() => ring("RS256", { ...rsa, privateKeyPem: "-----BEGIN nonsense" }))
-        .message,
-    ).toBe("JWT_PRIVATE_KEY is not a valid PEM key");
+      configErrorOf(() => ring("RS256", { ...rsa, privateKeyPem: "-----BEGIN nonsense" })).problems,
+    ).toEqual(["JWT_PRIVATE_KEY is not a valid PEM key"]);
     expect(
-      keyConfigErrorOf(() => ring("RS256", { ...rsa, publicKeyPem: "-----BEGIN nonsense" }))
-        .message,
-    ).toBe("JWT_PUBLIC_KEY is not a valid PEM key");
+      configErrorOf(() => ring("RS256", { ...rsa, publicKeyPem: "-----BEGIN nonsense" })).problems,
+    ).toEqual(["JWT_PUBLIC_KEY is not a valid PEM key"]);
   });
 
   it("refuses a public key given as JWT_PRIVATE_KEY", () => {
-    const error = keyConfigErrorOf(() =>
+    const error = configErrorOf(() =>
       ring("RS256", { privateKeyPem: rsa.publicKeyPem, publicKeyPem: rsa.publicKeyPem }),
     );
-    expect(error.message).toBe("JWT_PRIVATE_KEY is not a valid PEM key");
+    expect(error.problems).toEqual(["JWT_PRIVATE_KEY is not a valid PEM key"]);
   });
 
   it("refuses to build without both keys", () => {
-    const error = keyConfigErrorOf(() =>
+    const error = configErrorOf(() =>
       KeyRing.fromConfig(jwtConfig({ algorithm: "RS256", privateKeyPem: rsa.privateKeyPem })),
     );
-    expect(error.message).toBe("RS256 needs JWT_PRIVATE_KEY and JWT_PUBLIC_KEY");
+    expect(error.problems).toEqual(["RS256 needs JWT_PRIVATE_KEY and JWT_PUBLIC_KEY"]);
   });
 });
 
@@ -286,10 +291,10 @@ describe("KeyRing with an EC key pair", () => {
   });
 
   it("refuses a private and a public key that are not a pair", () => {
-    const error = keyConfigErrorOf(() =>
+    const error = configErrorOf(() =>
       ring("ES256", { privateKeyPem: p256.privateKeyPem, publicKeyPem: otherP256.publicKeyPem }),
     );
-    expect(error.message).toBe("JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are not a key pair");
+    expect(error.problems).toEqual(["JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are not a key pair"]);
   });
 
   it.each([
@@ -298,9 +303,9 @@ describe("KeyRing with an EC key pair", () => {
     ["an RSA key", () => rsa],
     ["an Ed25519 key", () => ed25519],
   ])("refuses %s for ES256", (_name, keys) => {
-    expect(keyConfigErrorOf(() => ring("ES256", keys())).message).toBe(
+    expect(configErrorOf(() => ring("ES256", keys())).problems).toEqual([
       "ES256 needs an EC key on the P-256 curve",
-    );
+    ]);
   });
 });
 
@@ -379,19 +384,19 @@ describe("KeyRing with previous keys (rotation)", () => {
   it("refuses two keys under one kid", () => {
     const current = ring("ES256", p256);
     expect(
-      keyConfigErrorOf(() =>
+      configErrorOf(() =>
         withPrevious({ algorithm: "ES256", ...p256 }, [
           { algorithm: "ES256", publicKeyPem: p256.publicKeyPem },
         ]),
-      ).message,
-    ).toBe(`two verification keys share the kid "${current.signing.kid}"`);
+      ).problems,
+    ).toEqual([`two verification keys share the kid "${current.signing.kid}"`]);
     expect(
-      keyConfigErrorOf(() =>
+      configErrorOf(() =>
         withPrevious({ secret: SECRET, kid: "k1" }, [
           { algorithm: "HS256", secret: OTHER_SECRET, kid: "k1" },
         ]),
-      ).message,
-    ).toBe('two verification keys share the kid "k1"');
+      ).problems,
+    ).toEqual(['two verification keys share the kid "k1"']);
   });
 
   it.each([
@@ -402,19 +407,19 @@ describe("KeyRing with previous keys (rotation)", () => {
     ["PS256", () => ed25519.publicKeyPem, "PS256 needs an RSA key"],
   ] as const)("refuses a previous %s key that does not fit", (algorithm, key, message) => {
     expect(
-      keyConfigErrorOf(() => withPrevious({ secret: SECRET }, [{ algorithm, publicKeyPem: key() }]))
-        .message,
-    ).toBe(`JWT_PREVIOUS_KEYS[0]: ${message}`);
+      configErrorOf(() => withPrevious({ secret: SECRET }, [{ algorithm, publicKeyPem: key() }]))
+        .problems,
+    ).toEqual([`JWT_PREVIOUS_KEYS[0]: ${message}`]);
   });
 
   it("refuses a previous key that is not PEM, naming the entry", () => {
     expect(
-      keyConfigErrorOf(() =>
+      configErrorOf(() =>
         withPrevious({ secret: SECRET }, [
           { algorithm: "HS256", secret: OTHER_SECRET },
           { algorithm: "RS256", publicKeyPem: "-----BEGIN PUBLIC KEY-----\nnope\n" },
         ]),
-      ).message,
-    ).toBe("JWT_PREVIOUS_KEYS[1].key is not a valid PEM key");
+      ).problems,
+    ).toEqual(["JWT_PREVIOUS_KEYS[1].key is not a valid PEM key"]);
   });
 });

@@ -9,18 +9,17 @@ import {
 import { promisify } from "node:util";
 import { KeyRing } from "../../../src/auth/key-ring";
 import { TokenService, type TokenSettings } from "../../../src/auth/token.service";
-import type { AppConfig, SigningAlgorithm } from "../../../src/config/config";
-import { InvalidTokenError } from "../../../src/errors/app-errors";
-import { Role } from "../../../src/users/role";
+import { type AppConfig, jwtKeysOf, type SigningAlgorithm } from "../../../src/config/config";
+import { InvalidTokenError, type TokenCheck } from "../../../src/errors/app-errors";
+import { Role } from "../../../src/core/role";
 import { decodeToken, type Json, signHmac, unsigned } from "../../support/forge";
 import { frozenClock } from "../../support/frozen-clock";
+import { SESSION_ID, USER_ID } from "../../support/principals";
 
 const generate = promisify(generateKeyPair);
 
 const SECRET = Buffer.from("token-service-test-secret-0123456789-abcdef");
 const OTHER_SECRET = Buffer.from("a-different-secret-for-another-server-98765");
-const USER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e";
-const SESSION_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 const TOKEN_ID = "16fd2706-8baf-433b-82eb-8c7fada847da";
 const SETTINGS: TokenSettings = {
   issuer: "https://auth.test",
@@ -34,15 +33,16 @@ const T0 = clock.epochSeconds();
 
 beforeEach(() => clock.set(new Date(T0 * 1000)));
 
-function jwtConfig(overrides: Partial<AppConfig["jwt"]>): AppConfig["jwt"] {
-  return {
-    algorithm: "HS256",
+function jwtConfig(overrides: Partial<Omit<AppConfig["jwt"], "keys">>): AppConfig["jwt"] {
+  const jwt = {
+    algorithm: "HS256" as const,
     issuer: SETTINGS.issuer,
     audience: SETTINGS.audience,
     clockToleranceSeconds: SETTINGS.clockToleranceSeconds,
     previousKeys: [],
     ...overrides,
   };
+  return { ...jwt, keys: jwtKeysOf(jwt) };
 }
 
 const hmacRing = (secret = SECRET, kid?: string, algorithm: SigningAlgorithm = "HS256") =>
@@ -285,6 +285,39 @@ describe("TokenService.verifyAccessToken refuses a token that fails one check", 
     ["no roles", {}, { roles: undefined }],
   ])("refuses %s", (_name, header, payload) => {
     expectRefused(() => tokens.verifyAccessToken(forge(header, payload)));
+  });
+
+  it.each<[TokenCheck, Json, Json]>([
+    ["kid", { kid: "someone-else" }, {}],
+    ["alg", { alg: "HS512" }, {}],
+    ["typ", { typ: "JWT" }, {}],
+    ["crit", { crit: ["exp"] }, {}],
+    ["iss", {}, { iss: "https://evil.example" }],
+    ["aud", {}, { aud: "another-api" }],
+    ["expired", {}, { exp: T0 - 3600 }],
+    ["not-before", {}, { nbf: T0 + 60 }],
+    ["iat", {}, { iat: T0 + 60 }],
+    ["claims", {}, { sid: undefined }],
+  ])("names the check that refused it (%s), internally only", (check, header, payload) => {
+    let caught: unknown;
+    try {
+      tokens.verifyAccessToken(forge(header, payload));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidTokenError);
+    expect((caught as InvalidTokenError).check).toBe(check);
+    expect(JSON.stringify((caught as InvalidTokenError).extensions)).not.toContain(check);
+  });
+
+  it.each<[TokenCheck, () => string]>([
+    ["signature", () => forge().slice(0, -2) + (forge().endsWith("AA") ? "BB" : "AA")],
+    ["format", () => "not.a-token"],
+    ["length", () => forge({}, { padding: "x".repeat(4096) })],
+  ])("names the check %s for a broken token", (check, token) => {
+    expect(() => tokens.verifyAccessToken(token())).toThrow(
+      expect.objectContaining({ check }) as Error,
+    );
   });
 
   it.each(["application/at+jwt", "AT+JWT", "Application/At+Jwt"])("accepts typ %j", (typ) => {

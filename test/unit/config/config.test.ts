@@ -1,10 +1,18 @@
 import { configUnderTempDir, STRONG_SECRET } from "../../support/config-loader";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, databaseFromEnvironment, secretWeakness } from "../../../src/config/config";
 
-const FAKE_PRIVATE_PEM = "-----BEGIN PRIVATE KEY-----\nMIIBfake\n-----END PRIVATE KEY-----";
-const FAKE_PUBLIC_PEM = "-----BEGIN PUBLIC KEY-----\nMIIBfake\n-----END PUBLIC KEY-----";
+// Real keys: the config parses them and checks that they pair and fit the algorithm.
+const pemOf = ({ privateKey, publicKey }: { privateKey: KeyObject; publicKey: KeyObject }) => [
+  privateKey.export({ type: "pkcs8", format: "pem" }).toString().trim(),
+  publicKey.export({ type: "spki", format: "pem" }).toString().trim(),
+];
+const [EC_PRIVATE_PEM, EC_PUBLIC_PEM] = pemOf(generateKeyPairSync("ec", { namedCurve: "P-256" }));
+const [RSA_PRIVATE_PEM, RSA_PUBLIC_PEM] = pemOf(
+  generateKeyPairSync("rsa", { modulusLength: 2048 }),
+);
 const ALG_PROBLEM = "JWT_ALG must be one of HS256, HS384, HS512, RS256, PS256, ES256";
 const NONE_PROBLEM = 'JWT_ALG "none" is never accepted: tokens must be signed';
 
@@ -461,27 +469,27 @@ describe("loadConfig JWT_ALG and keys", () => {
   it("takes PEM text with \\n escapes, as a .env file holds it", () => {
     const config = load({
       JWT_ALG: "ES256",
-      JWT_PRIVATE_KEY: FAKE_PRIVATE_PEM.replace(/\n/g, "\\n"),
-      JWT_PUBLIC_KEY: FAKE_PUBLIC_PEM,
+      JWT_PRIVATE_KEY: EC_PRIVATE_PEM.replace(/\n/g, "\\n"),
+      JWT_PUBLIC_KEY: EC_PUBLIC_PEM,
     });
     expect(config.jwt.algorithm).toBe("ES256");
-    expect(config.jwt.privateKeyPem).toBe(FAKE_PRIVATE_PEM);
-    expect(config.jwt.publicKeyPem).toBe(FAKE_PUBLIC_PEM);
+    expect(config.jwt.privateKeyPem).toBe(EC_PRIVATE_PEM);
+    expect(config.jwt.publicKeyPem).toBe(EC_PUBLIC_PEM);
     expect(config.jwt.secret).toBeUndefined();
   });
 
   it("reads PEM files from paths relative to the working directory", () => {
     mkdirSync(join(cwd(), "keys"));
-    writeFileSync(join(cwd(), "keys", "private.pem"), FAKE_PRIVATE_PEM);
-    writeFileSync(join(cwd(), "keys", "public.pem"), FAKE_PUBLIC_PEM);
+    writeFileSync(join(cwd(), "keys", "private.pem"), RSA_PRIVATE_PEM);
+    writeFileSync(join(cwd(), "keys", "public.pem"), RSA_PUBLIC_PEM);
     const config = load({
       NODE_ENV: "production",
       JWT_ALG: "RS256",
       JWT_PRIVATE_KEY: "keys/private.pem",
       JWT_PUBLIC_KEY: "./keys/public.pem",
     });
-    expect(config.jwt.privateKeyPem).toBe(FAKE_PRIVATE_PEM);
-    expect(config.jwt.publicKeyPem).toBe(FAKE_PUBLIC_PEM);
+    expect(config.jwt.privateKeyPem).toBe(RSA_PRIVATE_PEM);
+    expect(config.jwt.publicKeyPem).toBe(RSA_PUBLIC_PEM);
   });
 
   it("refuses a key that is neither PEM text nor a readable file", () => {
@@ -491,6 +499,64 @@ describe("loadConfig JWT_ALG and keys", () => {
       "JWT_PRIVATE_KEY is neither PEM text nor a readable PEM file",
       "JWT_PUBLIC_KEY is neither PEM text nor a readable PEM file",
     ]);
+  });
+});
+
+describe("loadConfig keys, checked with every other variable", () => {
+  const [, OTHER_RSA_PUBLIC_PEM] = pemOf(generateKeyPairSync("rsa", { modulusLength: 2048 }));
+
+  it("reports a bad key pair and a bad PORT together, in one ConfigError", () => {
+    let caught: unknown;
+    try {
+      load({
+        PORT: "http",
+        JWT_ALG: "RS256",
+        JWT_PRIVATE_KEY: RSA_PRIVATE_PEM,
+        JWT_PUBLIC_KEY: OTHER_RSA_PUBLIC_PEM,
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).message).toBe(
+      "Invalid configuration:\n" +
+        "  - PORT must be an integer from 0 to 65535\n" +
+        "  - JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are not a key pair",
+    );
+    expect((caught as ConfigError).message).not.toContain("PRIVATE KEY-----");
+  });
+
+  it("checks the previous keys even when the current key is missing", () => {
+    expect(
+      problemsOf({
+        JWT_ALG: "ES256",
+        JWT_PREVIOUS_KEYS: JSON.stringify([{ alg: "ES256", key: RSA_PUBLIC_PEM }]),
+      }),
+    ).toEqual([
+      "JWT_PRIVATE_KEY is required for asymmetric JWT_ALG",
+      "JWT_PUBLIC_KEY is required for asymmetric JWT_ALG",
+      "JWT_PREVIOUS_KEYS[0]: ES256 needs an EC key on the P-256 curve",
+    ]);
+  });
+
+  it("refuses a previous key under the development secret's kid, writing no secret", () => {
+    const previous = [{ alg: "HS256", secret: STRONG_SECRET, kid: "dev" }];
+    expect(problemsOf({ JWT_KID: "dev", JWT_PREVIOUS_KEYS: JSON.stringify(previous) })).toEqual([
+      'two verification keys share the kid "dev"',
+    ]);
+    expect(existsSync(join(cwd(), "data"))).toBe(false);
+  });
+
+  it("hands over the parsed keys: the private key signs, the public one verifies", () => {
+    const { keys } = load({
+      JWT_ALG: "ES256",
+      JWT_PRIVATE_KEY: EC_PRIVATE_PEM,
+      JWT_PUBLIC_KEY: EC_PUBLIC_PEM,
+      JWT_KID: "ec-1",
+    }).jwt;
+    expect(keys.signing).toMatchObject({ kid: "ec-1", algorithm: "ES256" });
+    expect(keys.signing.key.type).toBe("private");
+    expect(keys.verification.map(({ kid, key }) => [kid, key.type])).toEqual([["ec-1", "public"]]);
   });
 });
 
@@ -535,29 +601,29 @@ describe("loadConfig JWT_PREVIOUS_KEYS", () => {
   it("reads HMAC secrets and public keys, with optional kid and notAfter", () => {
     const config = keys([
       { alg: "HS256", secret: OLD_SECRET },
-      { alg: "rs256", key: FAKE_PUBLIC_PEM, kid: "2025-a", notAfter: "2030-01-01T00:00:00Z" },
+      { alg: "rs256", key: RSA_PUBLIC_PEM, kid: "2025-a", notAfter: "2030-01-01T00:00:00Z" },
     ]);
     expect(config.jwt.previousKeys).toEqual([
       { algorithm: "HS256", secret: Buffer.from(OLD_SECRET) },
       {
         algorithm: "RS256",
         kid: "2025-a",
-        publicKeyPem: FAKE_PUBLIC_PEM,
+        publicKeyPem: RSA_PUBLIC_PEM,
         notAfter: Date.parse("2030-01-01T00:00:00Z") / 1000,
       },
     ]);
   });
 
   it("reads the array from a JSON file, and PEM keys from files relative to the cwd()", () => {
-    writeFileSync(join(cwd(), "old.pem"), FAKE_PUBLIC_PEM);
+    writeFileSync(join(cwd(), "old.pem"), EC_PUBLIC_PEM);
     writeFileSync(join(cwd(), "previous.json"), JSON.stringify([{ alg: "ES256", key: "old.pem" }]));
     expect(load({ JWT_PREVIOUS_KEYS: "previous.json" }).jwt.previousKeys).toEqual([
-      { algorithm: "ES256", publicKeyPem: FAKE_PUBLIC_PEM },
+      { algorithm: "ES256", publicKeyPem: EC_PUBLIC_PEM },
     ]);
   });
 
   it.each(["none", "NONE", "None"])("refuses alg %j in a previous key", (alg) => {
-    expect(previousProblems([{ alg, key: FAKE_PUBLIC_PEM }])).toEqual([
+    expect(previousProblems([{ alg, key: EC_PUBLIC_PEM }])).toEqual([
       'JWT_PREVIOUS_KEYS[0].alg "none" is never accepted: tokens must be signed',
     ]);
   });
@@ -568,7 +634,7 @@ describe("loadConfig JWT_PREVIOUS_KEYS", () => {
         { alg: "HS256", secret: "short" },
         { alg: "RS256", secret: OLD_SECRET },
         { alg: "ES256", key: "missing.pem" },
-        { key: FAKE_PUBLIC_PEM },
+        { key: EC_PUBLIC_PEM },
         { alg: "HS256", secret: OLD_SECRET, kid: "../../etc/passwd" },
         { alg: "HS256", secret: OLD_SECRET, notAfter: "soon", jku: "https://evil" },
         "HS256",

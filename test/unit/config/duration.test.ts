@@ -1,4 +1,4 @@
-import { parseDurationSeconds } from "../../../src/config/duration";
+import { parseDurationSeconds } from "../../../src/config/parsers";
 
 describe("parseDurationSeconds", () => {
   it.each([

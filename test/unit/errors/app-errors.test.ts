@@ -36,7 +36,7 @@ describe("app errors", () => {
   });
 
   it("InvalidTokenError asks for HTTP 401 with WWW-Authenticate invalid_token", () => {
-    const error = new InvalidTokenError();
+    const error = new InvalidTokenError("signature");
     expect(error.message).toBe("The access token is invalid.");
     expect(error.extensions).toEqual({
       code: "UNAUTHENTICATED",
@@ -48,7 +48,7 @@ describe("app errors", () => {
   });
 
   it("InvalidTokenError for an expired token says so and carries reason TOKEN_EXPIRED", () => {
-    const error = new InvalidTokenError("TOKEN_EXPIRED");
+    const error = new InvalidTokenError("expired");
     expect(error.message).toBe("The access token has expired.");
     expect(error.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "TOKEN_EXPIRED" });
     expect((error.extensions.http as { status: number }).status).toBe(401);

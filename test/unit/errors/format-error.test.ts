@@ -74,7 +74,7 @@ describe("createFormatError", () => {
 
   it("passes an AppError raised outside any resolver (a refused token) unchanged", () => {
     const { logger, lines } = capturedLogger();
-    const error = new InvalidTokenError("TOKEN_EXPIRED");
+    const error = new InvalidTokenError("expired");
     const formatted: GraphQLFormattedError = {
       message: error.message,
       extensions: { code: "UNAUTHENTICATED", reason: "TOKEN_EXPIRED" },

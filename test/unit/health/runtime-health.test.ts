@@ -1,5 +1,6 @@
 import { RuntimeHealth, type ViewFreshness } from "../../../src/health/runtime-health";
 import { CapturedLog } from "../../support/captured-log";
+import { sleep } from "../../support/time";
 
 /** A revocation view whose age and counters the test sets. */
 function fakeView() {
@@ -12,7 +13,6 @@ function fakeView() {
 }
 
 const holdLoop = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("RuntimeHealth", () => {
   let monotonic = 0;

@@ -1,6 +1,6 @@
-import type { Principal } from "../../../src/auth/principal";
+import type { Principal } from "../../../src/core/principal";
 import { taskPolicy } from "../../../src/tasks/task.policy";
-import { Role } from "../../../src/users/role";
+import { Role } from "../../../src/core/role";
 
 const OWNER_ID = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const OTHER_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7";

@@ -1,0 +1,58 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { RequestListener } from "node:http";
+import { createServer } from "node:http";
+
+/**
+ * The listening socket, as a part of the application's lifecycle: `start` listens, `stop` stops
+ * accepting and drains in-flight requests, closing keep-alive connections as they go idle.
+ */
+export class HttpServer {
+  private server?: Server;
+  private address?: AddressInfo;
+
+  constructor(
+    private readonly handler: RequestListener,
+    private readonly port: number,
+    private readonly host: string,
+    /** Settings made on the server before it listens (timeouts, the connection bound). */
+    private readonly prepare: (server: Server) => void = () => undefined,
+  ) {}
+
+  /** `http://host:port` once listening. */
+  get url(): string {
+    if (!this.address) throw new Error("The HTTP server is not listening");
+    const { family, address, port } = this.address;
+    return `http://${family === "IPv6" ? `[${address}]` : address}:${port}`;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer(this.handler);
+    this.prepare(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.port, this.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.address = server.address() as AddressInfo;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      // A keep-alive connection whose request finishes during the drain turns idle and would
+      // hold the close until its keep-alive timeout: close such connections as they go idle.
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+      server.close(() => {
+        clearInterval(sweeper);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+  }
+}
