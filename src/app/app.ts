@@ -29,6 +29,10 @@ import { UserTasksResolver } from "../tasks/user-tasks.resolver";
 import { Argon2PasswordHasher, type PasswordHasher } from "../users/password-hasher";
 import { userByIdLoader } from "../users/user.loaders";
 import { UserResolver } from "../users/user.resolver";
+import { UserDirectory } from "../users/user-directory";
+import { User } from "../users/user.entity";
+import { SessionDirectory } from "../auth/session-directory";
+import { Session } from "../auth/session.entity";
 import { ResolverContainer } from "./container";
 import { createAppDataSource } from "./data-source";
 import { Lifecycle, periodic, startable } from "./lifecycle";
@@ -96,11 +100,20 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   );
   const clock = overrides.clock ?? systemClock;
   // The server follows the revocation log; the fan-out (next) applies the others' announcements.
+  // The users and sessions behind tokens, from memory; what the view learns reaches them at once.
+  const userDirectory = new UserDirectory(dataSource.getRepository(User));
+  const sessionDirectory = new SessionDirectory(dataSource.getRepository(Session));
   const revocationView = new DatabaseRevocationView(
     dataSource,
     revocationSettings(config),
     clock,
     logger,
+    {
+      observer: {
+        sessionsEnded: (ids) => ids.forEach((id) => sessionDirectory.ended(id)),
+        rolesChanged: (userId) => userDirectory.changed(userId),
+      },
+    },
   );
   lifecycle.add("revocation view", revocationView);
   const services = createServices(config, dataSource, lifecycle, {
@@ -138,7 +151,12 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     periodic(PURGE_INTERVAL_MS, purge, (error) => logger.warn({ err: error }, "purge failed")),
   );
 
-  const bearer = new BearerAuthentication(services.tokens, revocationView, logger);
+  const bearer = new BearerAuthentication(
+    services.tokens,
+    revocationView,
+    { sessions: sessionDirectory, users: userDirectory },
+    logger,
+  );
   let reported = {};
   lifecycle.add(
     "token refusal report",
@@ -159,7 +177,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const userById = userByIdLoader(services.users);
   const container = new ResolverContainer()
     .register(AuthResolver, new AuthResolver(services.auth))
-    .register(UserResolver, new UserResolver(services.users))
+    .register(UserResolver, new UserResolver(services.users, userDirectory))
     .register(TaskResolver, new TaskResolver(services.tasks, userById))
     .register(UserTasksResolver, new UserTasksResolver(tasksByOwnerLoader(services.tasks)))
     .register(SessionResolver, new SessionResolver(services.sessions));

@@ -147,7 +147,11 @@ export class AuthService {
   }
 
   private issue(user: User, session: Session, refreshToken: string): AuthResult {
-    const access = this.tokens.issueAccessToken({ userId: user.id, roles: user.roles }, session.id);
+    const access = this.tokens.issueAccessToken(
+      { userId: user.id, roles: user.roles },
+      session.id,
+      session.expiresAt,
+    );
     return {
       accessToken: access.token,
       refreshToken,

@@ -1,11 +1,23 @@
 import type { Principal } from "../core/principal";
-import { InvalidTokenError, type TokenCheck } from "../errors/app-errors";
+import {
+  InvalidTokenError,
+  ServiceUnavailableError,
+  type TokenCheck,
+} from "../errors/app-errors";
 import type { Logger } from "../logging/logger";
 import type { RevocationView } from "../revocation/revocation-view";
+import type { UserDirectory } from "../users/user-directory";
+import type { SessionDirectory, SessionStanding } from "./session-directory";
 import type { TokenService } from "./token.service";
 
 /** RFC 6750 §2.1 b64token; the scheme name is case-insensitive (RFC 7235 §2.1). */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** Where the sessions and users behind tokens are looked up, from memory. */
+export interface Subjects {
+  readonly sessions: Pick<SessionDirectory, "get">;
+  readonly users: Pick<UserDirectory, "get">;
+}
 
 /** How many bearer tokens each check has refused since start: what the debug log says, counted. */
 export class TokenRefusals {
@@ -31,6 +43,7 @@ export class BearerAuthentication {
   constructor(
     private readonly tokens: TokenService,
     private readonly revocations: RevocationView,
+    private readonly subjects: Subjects,
     private readonly logger?: Logger,
     readonly refusals = new TokenRefusals(),
   ) {}
@@ -46,6 +59,7 @@ export class BearerAuthentication {
       await this.revocations.awaitFreshView();
       const principal = this.revocations.check(verified);
       if (!principal) throw new InvalidTokenError("revoked");
+      await this.assertSubjectIsThere(principal);
       return principal;
     } catch (error) {
       if (error instanceof InvalidTokenError) {
@@ -54,5 +68,28 @@ export class BearerAuthentication {
       }
       throw error;
     }
+  }
+
+  /**
+   * A token whose session is gone, is another user's, or whose user is gone counts as revoked
+   * (the contract). Both come from memory, at most a few seconds old; a database that cannot
+   * be asked refuses the request (503) rather than admitting it.
+   */
+  private async assertSubjectIsThere(principal: Principal): Promise<void> {
+    let session: SessionStanding | null;
+    let userExists: boolean;
+    try {
+      [session, userExists] = await Promise.all([
+        this.subjects.sessions.get(principal.sessionId),
+        this.subjects.users.get(principal.userId).then((user) => user !== null),
+      ]);
+    } catch (error) {
+      this.logger?.error({ err: error }, "sessions or users could not be read; refusing");
+      throw new ServiceUnavailableError();
+    }
+    if (!session || session.revoked || session.userId !== principal.userId) {
+      throw new InvalidTokenError("session");
+    }
+    if (!userExists) throw new InvalidTokenError("subject");
   }
 }

@@ -38,11 +38,20 @@ export class TokenService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * A token for the session's subject, living ACCESS_TOKEN_TTL but never past `sessionEndsAt`:
+   * no access token outlives its session, so checking one needs no look at the session's time.
+   */
   issueAccessToken(
     subject: { userId: string; roles: readonly Role[] },
     sessionId: string,
+    sessionEndsAt?: Date,
   ): IssuedAccessToken {
     const now = epochSeconds(this.clock.now());
+    const ttl = this.settings.accessTokenTtlSeconds;
+    const lifetime = sessionEndsAt
+      ? Math.max(0, Math.min(ttl, epochSeconds(sessionEndsAt) - now))
+      : ttl;
     const tokenId = randomUUID();
     const { kid, algorithm, key } = this.keys.signing;
     const payload = {
@@ -50,7 +59,7 @@ export class TokenService {
       aud: this.settings.audience,
       sub: subject.userId,
       iat: now,
-      exp: now + this.settings.accessTokenTtlSeconds,
+      exp: now + lifetime,
       jti: tokenId,
       sid: sessionId,
       roles: [...subject.roles],
@@ -59,7 +68,7 @@ export class TokenService {
       algorithm,
       header: { alg: algorithm, typ: "at+jwt", kid },
     });
-    return { token, expiresIn: this.settings.accessTokenTtlSeconds, tokenId };
+    return { token, expiresIn: lifetime, tokenId };
   }
 
   /** Returns the principal of a valid token, or throws InvalidTokenError (HTTP 401). */

@@ -65,7 +65,9 @@ export type TokenCheck =
   | "aud"
   | "claims"
   | "iat"
-  | "revoked";
+  | "revoked"
+  | "session"
+  | "subject";
 
 export type InvalidTokenReason = "TOKEN_EXPIRED";
 

@@ -8,6 +8,7 @@ import type { Principal } from "../core/principal";
 import type { Revocation } from "./revocation.entity";
 import { RevocationLogReader } from "./revocation-log-reader";
 import type { RevocationNotice } from "./revocation-notice";
+import type { RevocationObserver } from "./revocation-observer";
 import type { LocalRevocations, PeerRevocations, RevocationView } from "./revocation-view";
 
 export interface RevocationSettings {
@@ -65,13 +66,18 @@ export class DatabaseRevocationView
   /** A read was asked for while one was in flight (which may have missed the new rows). */
   private readAgain = false;
 
+  private readonly monotonicNow: MonotonicClock;
+  private readonly observer?: RevocationObserver;
+
   constructor(
     dataSource: DataSource,
     private readonly settings: RevocationSettings,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly monotonicNow: MonotonicClock = systemMonotonic,
+    options: { readonly monotonicNow?: MonotonicClock; readonly observer?: RevocationObserver } = {},
   ) {
+    this.monotonicNow = options.monotonicNow ?? systemMonotonic;
+    this.observer = options.observer;
     this.reader = new RevocationLogReader(dataSource);
   }
 
@@ -174,6 +180,7 @@ export class DatabaseRevocationView
         expiresAt: this.retainedUntil(),
         seq: -1,
       });
+      this.observer?.rolesChanged(revocation.roles.userId);
     }
   }
 
@@ -203,6 +210,7 @@ export class DatabaseRevocationView
     if (sessionIds.length === 0) return;
     const expiresAt = this.retainedUntil();
     for (const sessionId of sessionIds) this.revokedSessions.set(sessionId, expiresAt);
+    this.observer?.sessionsEnded(sessionIds);
   }
 
   private retainedUntil(): number {
@@ -274,6 +282,7 @@ export class DatabaseRevocationView
     const expiresAt = row.expiresAt.getTime();
     if (expiresAt <= now) return;
     if (row.kind === "session") {
+      if (!this.revokedSessions.has(row.subject)) this.observer?.sessionsEnded([row.subject]);
       this.revokedSessions.set(row.subject, expiresAt);
     } else if (row.kind === "roles") {
       const known = this.currentRoles.get(row.subject);
@@ -281,6 +290,7 @@ export class DatabaseRevocationView
       // late, at start, must not undo a newer role change.
       if (!known || known.seq <= seq) {
         this.currentRoles.set(row.subject, { roles: row.roles ?? [], expiresAt, seq });
+        this.observer?.rolesChanged(row.subject);
       }
     }
   }

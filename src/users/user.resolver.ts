@@ -19,16 +19,21 @@ import { encodeCursor } from "../pagination/cursor";
 import { PageArgs } from "../pagination/page.args";
 import { Role } from "../core/role";
 import { User } from "./user.entity";
+import type { UserDirectory } from "./user-directory";
 import type { UserService } from "./user.service";
 
 @Authorized()
 @Resolver(() => User)
 export class UserResolver {
-  constructor(private readonly userService: UserService) {}
+  constructor(
+    private readonly userService: UserService,
+    private readonly directory: UserDirectory,
+  ) {}
 
   @Query(() => User, { description: "The signed-in user." })
   async me(@CurrentPrincipal() principal: Principal): Promise<User> {
-    const user = await this.userService.findById(principal.userId);
+    // Authentication has just found the user there; the row comes from the same memory.
+    const user = await this.directory.get(principal.userId);
     if (!user) throw new UnauthenticatedError();
     return user;
   }

@@ -218,6 +218,49 @@ describe.each(databaseKinds())("two instances on one database ($name)", (kind) =
     expect(me.body.data?.me.id).toBe(target.userId);
   });
 
+  it("shows on B, within a second, the roles a change through A gave, though B keeps users in memory", async () => {
+    const targetEmail = uniqueEmail("shown");
+    const adminEmail = uniqueEmail("admin");
+    for (const [userEmail, roles] of [
+      [targetEmail, "USER"],
+      [adminEmail, "ADMIN"],
+    ]) {
+      const added = await run(
+        process.execPath,
+        [USER_ADD_JS, "--email", userEmail, "--password", DEFAULT_PASSWORD, "--roles", roles],
+        { cwd: instances!.cwd, env: instances!.env },
+      );
+      expect(added.code).toBe(0);
+    }
+    const target = await logIn(urlB(), targetEmail);
+    const me = () =>
+      postGraphQL<{ me: { roles: string[] } }>(
+        urlB(),
+        "{ me { roles } }",
+        {},
+        { token: target.accessToken },
+      );
+    // B has read the row now, and answers `me` from memory from here on.
+    expect((await me()).body.data?.me.roles).toEqual(["USER"]);
+
+    const admin = await logIn(urlA(), adminEmail);
+    const promoted = await postGraphQL(
+      urlA(),
+      SET_USER_ROLES,
+      { userId: target.userId, roles: ["USER", "EDITOR"] },
+      { token: admin.accessToken },
+    );
+    const promotedAt = performance.now();
+    expect(promoted.body.errors).toBeUndefined();
+
+    const { delayMs, seen } = await pollUntil(promotedAt, me, (response) =>
+      (response.body.data?.me.roles ?? []).includes("EDITOR"),
+    );
+    if (delayMs === undefined) throw new Error(`B kept showing the old roles: ${summary(seen)}`);
+    expect(delayMs).toBeLessThan(PROPAGATION_BOUND_MS);
+    expect(seen.at(-1)!.body.data?.me.roles).toEqual(["USER", "EDITOR"]);
+  });
+
   it("revokes the whole session when B sees a used refresh token after the grace period", async () => {
     const session = await logIn(urlA(), email);
     const rotated = await refresh(urlA(), session.refreshToken);

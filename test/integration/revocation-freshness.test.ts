@@ -56,7 +56,7 @@ describe.each(databaseKinds())("revocation view after a stall ($name)", (kind) =
       },
       { now: () => new Date() },
       createLogger("silent"),
-      () => monotonic,
+      { monotonicNow: () => monotonic },
     );
     await store.start();
     const internals = store as unknown as { readLog(): Promise<void> };

@@ -34,7 +34,7 @@ describe.each(databaseKinds())("revocation log follower ($name)", (kind) => {
       { pollIntervalMs: 60_000, maxStalenessMs: 1_000, retentionSeconds: 3_600 },
       { now: () => new Date() },
       createLogger("silent"),
-      () => monotonic,
+      { monotonicNow: () => monotonic },
     );
   });
 

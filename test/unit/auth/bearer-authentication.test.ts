@@ -3,7 +3,9 @@ import { jwtKeysOf } from "../../../src/config/config";
 import type { Principal } from "../../../src/core/principal";
 import { TokenService } from "../../../src/auth/token.service";
 import type { RevocationView } from "../../../src/revocation/revocation-view";
-import { BearerAuthentication } from "../../../src/auth/bearer-authentication";
+import { BearerAuthentication, type Subjects } from "../../../src/auth/bearer-authentication";
+import type { SessionStanding } from "../../../src/auth/session-directory";
+import type { User } from "../../../src/users/user.entity";
 import { ServiceUnavailableError } from "../../../src/errors/app-errors";
 import { InvalidTokenError } from "../../../src/errors/app-errors";
 import { Role } from "../../../src/core/role";
@@ -27,13 +29,37 @@ const { token, tokenId } = tokens.issueAccessToken(
   SESSION_ID,
 );
 
+/**
+ * Sessions and users as the directories hold them: the token's own session of its own user,
+ * unless a test says otherwise.
+ */
+function subjectsOf(
+  options: { session?: SessionStanding | null; user?: boolean; failing?: boolean } = {},
+): Subjects {
+  const answer = <T>(value: T) =>
+    options.failing ? Promise.reject(new Error("database down")) : Promise.resolve(value);
+  return {
+    sessions: {
+      get: () =>
+        answer(
+          options.session === undefined ? { userId: USER_ID, revoked: false } : options.session,
+        ),
+    },
+    users: { get: () => answer(options.user === false ? null : ({ id: USER_ID } as User)) },
+  };
+}
+const everyoneThere = subjectsOf();
+
 /** The header-to-principal step as the context factory calls it. */
 function authenticate(
   headers: { authorization?: string; cookie?: string },
   tokenService: TokenService,
   revocations: RevocationView,
+  subjects: Subjects = everyoneThere,
 ): Promise<Principal | null> {
-  return new BearerAuthentication(tokenService, revocations).authenticate(headers.authorization);
+  return new BearerAuthentication(tokenService, revocations, subjects).authenticate(
+    headers.authorization,
+  );
 }
 
 /** A revocation view in which nothing is revoked, or the given sessions are. */
@@ -197,7 +223,12 @@ describe("authenticate", () => {
 describe("BearerAuthentication's record of refusals", () => {
   it("counts each refusal under the check that failed and says which at debug level only", async () => {
     const log = new CapturedLog("debug");
-    const bearer = new BearerAuthentication(tokens, revocationsOf([SESSION_ID]), log.logger);
+    const bearer = new BearerAuthentication(
+      tokens,
+      revocationsOf([SESSION_ID]),
+      everyoneThere,
+      log.logger,
+    );
     for (const authorization of ["Token abc", `Bearer ${token}`, "Bearer a.b.c", "Bearer a.b.c"]) {
       await expect(bearer.authenticate(authorization)).rejects.toThrow(InvalidTokenError);
     }
@@ -217,9 +248,48 @@ describe("BearerAuthentication's record of refusals", () => {
   });
 
   it("counts nothing for a request without a token or with a good one", async () => {
-    const bearer = new BearerAuthentication(tokens, open);
+    const bearer = new BearerAuthentication(tokens, open, everyoneThere);
     await bearer.authenticate(undefined);
     await bearer.authenticate(`Bearer ${token}`);
     expect(bearer.refusals.snapshot()).toEqual({});
+  });
+});
+
+describe("BearerAuthentication and the subject behind a token", () => {
+  const refusedWith = async (subjects: Subjects) => {
+    const bearer = new BearerAuthentication(tokens, open, subjects);
+    try {
+      await bearer.authenticate(`Bearer ${token}`);
+    } catch (error) {
+      return error;
+    }
+    throw new Error("expected a refusal");
+  };
+
+  it.each<[string, Subjects, string]>([
+    ["whose session is gone", subjectsOf({ session: null }), "session"],
+    [
+      "whose session was ended",
+      subjectsOf({ session: { userId: USER_ID, revoked: true } }),
+      "session",
+    ],
+    [
+      "whose session is another user's",
+      subjectsOf({ session: { userId: "u-2", revoked: false } }),
+      "session",
+    ],
+    ["whose user is gone", subjectsOf({ user: false }), "subject"],
+  ])("refuses a valid token %s like a revoked one (401)", async (_name, subjects, check) => {
+    const error = await refusedWith(subjects);
+    expect(error).toBeInstanceOf(InvalidTokenError);
+    expect((error as InvalidTokenError).check).toBe(check);
+    expect((error as InvalidTokenError).message).toBe("The access token is invalid.");
+    expect((error as InvalidTokenError).extensions.http).toMatchObject({ status: 401 });
+  });
+
+  it("refuses with 503 when sessions or users cannot be read (fail closed)", async () => {
+    expect(await refusedWith(subjectsOf({ failing: true }))).toBeInstanceOf(
+      ServiceUnavailableError,
+    );
   });
 });

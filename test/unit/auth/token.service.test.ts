@@ -129,6 +129,17 @@ describe("TokenService.issueAccessToken", () => {
     expect(decodeToken(issued.token).payload.exp).toBe(T0 + 60);
   });
 
+  it("never lets a token outlive its session", () => {
+    const tokens = service(hmacRing(), { accessTokenTtlSeconds: 900 });
+    const endsSoon = new Date((T0 + 120) * 1000);
+    const capped = tokens.issueAccessToken({ userId: USER_ID, roles: [] }, SESSION_ID, endsSoon);
+    expect(capped.expiresIn).toBe(120);
+    expect(decodeToken(capped.token).payload.exp).toBe(T0 + 120);
+    const later = new Date((T0 + 86_400) * 1000);
+    const full = tokens.issueAccessToken({ userId: USER_ID, roles: [] }, SESSION_ID, later);
+    expect(decodeToken(full.token).payload.exp).toBe(T0 + 900);
+  });
+
   it("gives every token its own jti", () => {
     const tokens = service(hmacRing());
     const ids = new Set(Array.from({ length: 20 }, () => issueFor(tokens).tokenId));
