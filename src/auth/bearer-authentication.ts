@@ -1,9 +1,5 @@
 import type { Principal } from "../core/principal";
-import {
-  InvalidTokenError,
-  ServiceUnavailableError,
-  type TokenCheck,
-} from "../errors/app-errors";
+import { InvalidTokenError, ServiceUnavailableError, type TokenCheck } from "../errors/app-errors";
 import type { Logger } from "../logging/logger";
 import type { RevocationView } from "../revocation/revocation-view";
 import type { UserDirectory } from "../users/user-directory";

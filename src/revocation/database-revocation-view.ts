@@ -74,7 +74,10 @@ export class DatabaseRevocationView
     private readonly settings: RevocationSettings,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    options: { readonly monotonicNow?: MonotonicClock; readonly observer?: RevocationObserver } = {},
+    options: {
+      readonly monotonicNow?: MonotonicClock;
+      readonly observer?: RevocationObserver;
+    } = {},
   ) {
     this.monotonicNow = options.monotonicNow ?? systemMonotonic;
     this.observer = options.observer;
