@@ -183,7 +183,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     .register(SessionResolver, new SessionResolver(services.sessions));
   // Every resolved field charges its request's run-time budget (context.budget).
   const schema = chargeResolvedFields(
-    await buildAppSchema(container),
+    await buildAppSchema(container, services.authorizer),
     (context) => (context as RequestContext).budget,
   );
   const budgets = new ExecutionBudgets(config.graphqlLimits);
@@ -216,6 +216,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       executionBudgetPlugin(logger),
     ],
     suggestions: config.suggestions,
+    explainRefusals: config.env !== "production",
     limits: config.graphqlLimits,
     corsOrigins: config.corsOrigins,
     hsts: config.hsts,

@@ -2,7 +2,7 @@ import { DateTimeResolver } from "graphql-scalars";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type ContainerType, registerEnumType } from "type-graphql";
 import { Role } from "../core/role";
-import { authChecker } from "../authorization/auth.checker";
+import { Authorizer } from "../authorization/auth.checker";
 import { AuthResolver } from "../auth/auth.resolver";
 import { InternalError } from "../errors/app-errors";
 import { schemaDirectives } from "../graphql/directives";
@@ -30,11 +30,15 @@ const noContainer: ContainerType = {
   },
 };
 
-export function buildAppSchema(container: ContainerType = noContainer): Promise<GraphQLSchema> {
+/** The authorizer is the application's (it writes audit lines); printing the schema needs none. */
+export function buildAppSchema(
+  container: ContainerType = noContainer,
+  authorizer: Authorizer = new Authorizer(),
+): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
     container,
-    authChecker,
+    authChecker: authorizer.checker,
     authMode: "error",
     directives: [...schemaDirectives],
     globalMiddlewares: [databaseErrorsMiddleware],

@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import { AuditLog } from "../audit/audit-log";
+import { Authorizer } from "../authorization/auth.checker";
 import { AuthService } from "../auth/auth.service";
 import { DatabaseRevocationLog } from "../revocation/database-revocation-log";
 import {
@@ -25,6 +26,7 @@ import type { Lifecycle } from "./lifecycle";
 export interface Services {
   readonly clock: Clock;
   readonly audit: AuditLog;
+  readonly authorizer: Authorizer;
   readonly keys: KeyRing;
   readonly hasher: PasswordHasher;
   readonly revocationLog: RevocationLog;
@@ -107,8 +109,21 @@ export function createServices(
     clock,
   );
   const auth = new AuthService(users, sessions, tokens, clock, audit);
-  const tasks = new TaskService(dataSource.getRepository(Task), clock, pageLimits);
-  return { clock, audit, keys, hasher, revocationLog, users, sessions, tokens, auth, tasks };
+  const authorizer = new Authorizer(audit);
+  const tasks = new TaskService(dataSource.getRepository(Task), clock, pageLimits, authorizer);
+  return {
+    clock,
+    audit,
+    authorizer,
+    keys,
+    hasher,
+    revocationLog,
+    users,
+    sessions,
+    tokens,
+    auth,
+    tasks,
+  };
 }
 
 /** How the view and the log keep revocations: as long as the longest access token lives. */

@@ -19,7 +19,8 @@ export type AuditEvent =
   | "sessions.revoked_by_admin"
   | "roles.changed"
   | "user.set_from_cli"
-  | "rate_limited";
+  | "rate_limited"
+  | "authorization.refused";
 
 /** What an audit line may carry: ids, counts, roles, reasons. Never a password, token, hash or email. */
 export interface AuditFields {

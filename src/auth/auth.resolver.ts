@@ -1,4 +1,6 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from "type-graphql";
+import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
+import { Requires } from "../authorization/requires";
+import { rules } from "../authorization/rules";
 import type { RequestContext } from "../context/context.type";
 import { Cost } from "../graphql/directives";
 import type { AuthResult, AuthService } from "./auth.service";
@@ -9,7 +11,15 @@ import type { Principal } from "../core/principal";
 /** Hands the tokens to the client: in the payload, and the refresh token as its cookie too. */
 function deliver(result: AuthResult, context: RequestContext): AuthPayload {
   context.refreshCookie.set(result.refreshToken, result.refreshExpiresIn);
-  return Object.assign(new AuthPayload(), { ...result, tokenType: "Bearer" });
+  context.issued.set(result.user, result.principal);
+  return Object.assign(new AuthPayload(), {
+    accessToken: result.accessToken,
+    refreshToken: result.refreshToken,
+    tokenType: "Bearer",
+    expiresIn: result.expiresIn,
+    refreshExpiresIn: result.refreshExpiresIn,
+    user: result.user,
+  });
 }
 
 /** One argon2id hash or verification: tens of milliseconds of a thread-pool thread. */
@@ -40,7 +50,7 @@ export class AuthResolver {
     @Arg("input", () => LoginInput) input: LoginInput,
     @Ctx() context: RequestContext,
   ): Promise<AuthPayload> {
-    const result = await this.auth.login(input.email, input.password, context.origin);
+    const result = await this.auth.login(input.email, input.password, context.origin, input.scope);
     return deliver(result, context);
   }
 
@@ -71,7 +81,7 @@ export class AuthResolver {
     return done;
   }
 
-  @Authorized()
+  @Requires(rules.changePassword)
   @Cost(PASSWORD_HASHING_COST)
   @Mutation(() => Boolean, { description: "Also ends every other session of the user." })
   changePassword(

@@ -3,6 +3,7 @@ import type { RequestOrigin } from "../core/request-origin";
 import { type Clock } from "../core/clock";
 import type { Principal } from "../core/principal";
 import { BadUserInputError, ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
+import { parseScope } from "../authorization/permissions";
 import { assertAcceptablePassword, PASSWORD_INPUT_MAX_UNITS } from "../users/user-rules";
 import type { User } from "../users/user.entity";
 import type { NewUser, UserService } from "../users/user.service";
@@ -16,6 +17,8 @@ export interface AuthResult {
   readonly expiresIn: number;
   readonly refreshExpiresIn: number;
   readonly user: User;
+  /** The caller the new access token speaks for. */
+  readonly principal: Principal;
 }
 
 const INVALID_CREDENTIALS = "Invalid email or password.";
@@ -38,7 +41,12 @@ export class AuthService {
     return this.issue(user, session, refreshToken);
   }
 
-  async login(email: string, password: string, client: RequestOrigin): Promise<AuthResult> {
+  async login(
+    email: string,
+    password: string,
+    client: RequestOrigin,
+    requestedScope?: string | null,
+  ): Promise<AuthResult> {
     // The log says which email was tried only as a fingerprint, and not whether it exists.
     const failed = (reason: string) =>
       this.audit.record("login.failed", client, {
@@ -49,12 +57,14 @@ export class AuthService {
       failed("password-too-long");
       throw new BadUserInputError("The password is too long.", "password");
     }
+    // Checked before the password, so a typo in the scope costs no hashing and opens no session.
+    const scope = readScope(requestedScope);
     const user = await this.users.authenticate(email, password);
     if (!user) {
       failed("invalid-credentials");
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
-    const { session, refreshToken } = await this.sessions.open(user.id, client.userAgent);
+    const { session, refreshToken } = await this.sessions.open(user.id, client.userAgent, scope);
     this.audit.record("login.succeeded", client, { userId: user.id, sessionId: session.id });
     return this.issue(user, session, refreshToken);
   }
@@ -148,12 +158,17 @@ export class AuthService {
 
   private issue(user: User, session: Session, refreshToken: string): AuthResult {
     const access = this.tokens.issueAccessToken(
-      { userId: user.id, roles: user.roles },
+      {
+        userId: user.id,
+        roles: user.roles,
+        scope: session.scope ? session.scope.split(" ") : null,
+      },
       session.id,
       session.expiresAt,
     );
     return {
       accessToken: access.token,
+      principal: access.principal,
       refreshToken,
       expiresIn: access.expiresIn,
       refreshExpiresIn: Math.max(
@@ -163,4 +178,18 @@ export class AuthService {
       user,
     };
   }
+}
+
+/** A requested scope as permission names, or null for none; an unknown name is BAD_USER_INPUT. */
+function readScope(text: string | null | undefined): string[] | null {
+  if (text === undefined || text === null) return null;
+  if (text.length > 1024) throw new BadUserInputError("The scope is too long.", "scope");
+  const parsed = parseScope(text);
+  if (!parsed.ok) {
+    throw new BadUserInputError(
+      `Unknown permission in scope: ${JSON.stringify(parsed.unknown.slice(0, 64))}.`,
+      "scope",
+    );
+  }
+  return parsed.scope;
 }

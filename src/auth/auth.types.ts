@@ -43,4 +43,11 @@ export class LoginInput {
 
   @Field(() => String)
   password!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Narrows the session to these permissions (space-separated, e.g. "task:read"); never widens what the roles grant. Refresh keeps it.',
+  })
+  scope?: string | null;
 }

@@ -31,6 +31,10 @@ export class Session {
   @Column({ name: "rotation_key", type: "varchar", length: 64 })
   rotationKey!: string;
 
+  /** What the session was narrowed to at login (space-separated permission names), or null. */
+  @Column({ name: "scope", type: "varchar", length: 1024, nullable: true })
+  scope!: string | null;
+
   @Column({ name: "user_agent", type: "varchar", length: 512, nullable: true })
   userAgent!: string | null;
 

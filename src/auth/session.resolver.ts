@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import type { RequestContext } from "../context/context.type";
-import { Role } from "../core/role";
+import { Requires } from "../authorization/requires";
+import { rules } from "../authorization/rules";
 import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
 import { AssumedSize } from "../graphql/directives";
@@ -14,6 +15,7 @@ export class SessionResolver {
 
   // Not paged: a person has a handful of sessions. The estimate assumes 20; a user with
   // thousands (a script logging in for weeks) meets the run-time budget instead.
+  @Requires(rules.readOwnSessions)
   @AssumedSize(20)
   @Query(() => [SessionView], { description: "The caller's live sessions, newest first." })
   async sessions(@CurrentPrincipal() principal: Principal): Promise<SessionView[]> {
@@ -30,6 +32,7 @@ export class SessionResolver {
     );
   }
 
+  @Requires(rules.revokeOwnSession)
   @Mutation(() => Boolean, { description: "Ends one of the caller's own sessions." })
   revokeSession(
     @Arg("id", () => ID) id: string,
@@ -39,7 +42,7 @@ export class SessionResolver {
     return this.sessionService.revokeOwn(principal, id, context.origin);
   }
 
-  @Authorized(Role.ADMIN)
+  @Requires(rules.revokeUserSessions)
   @Mutation(() => Int, { description: "Ends every session of a user; returns how many ended." })
   revokeUserSessions(
     @Arg("userId", () => ID) userId: string,

@@ -55,7 +55,11 @@ export class SessionService {
     this.sessions = dataSource.getRepository(Session);
   }
 
-  async open(userId: string, userAgent: string | null): Promise<OpenedSession> {
+  async open(
+    userId: string,
+    userAgent: string | null,
+    scope: readonly string[] | null = null,
+  ): Promise<OpenedSession> {
     const now = this.clock.now();
     const id = randomUUID();
     const rotationKey = newRotationKey();
@@ -69,6 +73,7 @@ export class SessionService {
       rotatedAt: null,
       rotationKey,
       userAgent: truncateUserAgent(userAgent),
+      scope: scope ? scope.join(" ") : null,
       createdAt: now,
       lastUsedAt: now,
       expiresAt: minDate(this.after(now, this.settings.refreshTokenTtlSeconds), absoluteExpiresAt),

@@ -18,12 +18,16 @@ export interface IssuedAccessToken {
   readonly token: string;
   readonly expiresIn: number;
   readonly tokenId: string;
+  /** Whom the token speaks for, as verifying it would say. */
+  readonly principal: Principal;
 }
 
 /** RFC 9068 §2.1: "at+jwt", optionally with the "application/" prefix; media types ignore case. */
 const ACCESS_TOKEN_TYPES = new Set(["at+jwt", "application/at+jwt"]);
 /** Far above any token we issue; refuses oversized input before any parsing or crypto. */
 const MAX_TOKEN_LENGTH = 4096;
+/** Every permission name, space-separated, fits many times over. */
+const MAX_SCOPE_LENGTH = 1024;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
@@ -43,7 +47,7 @@ export class TokenService {
    * no access token outlives its session, so checking one needs no look at the session's time.
    */
   issueAccessToken(
-    subject: { userId: string; roles: readonly Role[] },
+    subject: { userId: string; roles: readonly Role[]; scope?: readonly string[] | null },
     sessionId: string,
     sessionEndsAt?: Date,
   ): IssuedAccessToken {
@@ -63,12 +67,22 @@ export class TokenService {
       jti: tokenId,
       sid: sessionId,
       roles: [...subject.roles],
+      ...(subject.scope ? { scope: subject.scope.join(" ") } : {}),
     };
     const token = jwt.sign(payload, key, {
       algorithm,
       header: { alg: algorithm, typ: "at+jwt", kid },
     });
-    return { token, expiresIn: lifetime, tokenId };
+    const principal: Principal = {
+      userId: subject.userId,
+      sessionId,
+      tokenId,
+      roles: [...subject.roles],
+      scope: subject.scope ? [...subject.scope] : null,
+      issuedAt: now,
+      expiresAt: now + lifetime,
+    };
+    return { token, expiresIn: lifetime, tokenId, principal };
   }
 
   /** Returns the principal of a valid token, or throws InvalidTokenError (HTTP 401). */
@@ -119,7 +133,7 @@ export class TokenService {
   private toPrincipal(payload: unknown, now: number): Principal {
     if (!payload || typeof payload !== "object") throw new InvalidTokenError("claims");
     const claims = payload as Record<string, unknown>;
-    const { sub, sid, jti, iat, exp, roles } = claims;
+    const { sub, sid, jti, iat, exp, roles, scope } = claims;
     if (
       !isNonEmptyString(sub) ||
       !isNonEmptyString(sid) ||
@@ -127,12 +141,22 @@ export class TokenService {
       typeof exp !== "number" ||
       typeof iat !== "number" ||
       !Array.isArray(roles) ||
-      !roles.every(isRole)
+      !roles.every(isRole) ||
+      (scope !== undefined && (typeof scope !== "string" || scope.length > MAX_SCOPE_LENGTH))
     ) {
       throw new InvalidTokenError("claims");
     }
     if (iat > now + this.settings.clockToleranceSeconds) throw new InvalidTokenError("iat");
-    return { userId: sub, sessionId: sid, tokenId: jti, roles, issuedAt: iat, expiresAt: exp };
+    return {
+      userId: sub,
+      sessionId: sid,
+      tokenId: jti,
+      roles,
+      // Names this server no longer knows grant nothing: the scope only ever narrows.
+      scope: scope === undefined ? null : scope.split(" ").filter((name) => name.length > 0),
+      issuedAt: iat,
+      expiresAt: exp,
+    };
   }
 }
 

@@ -1,17 +1,95 @@
 import type { AuthCheckerFn } from "type-graphql";
+import type { AuditLog } from "../audit/audit-log";
 import type { RequestContext } from "../context/context.type";
+import type { Principal } from "../core/principal";
+import type { RequestOrigin } from "../core/request-origin";
+import { Role } from "../core/role";
 import { ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
-import type { Role } from "../core/role";
+import { grantsOf, rolesGranting } from "./permissions";
+import { decide, describe, type Relation, type Rule, rules, scopeAlternatives } from "./rules";
+
+/** Where a rule is applied: the schema coordinate, and for audit lines who asked. */
+export interface RuleSite {
+  readonly at: string;
+  readonly origin: RequestOrigin;
+}
 
 /**
- * Authorization for `@Authorized(...)`. type-graphql's default answer would be UNAUTHORIZED
- * for both cases; the contract separates "who are you?" from "you may not".
+ * Applies the rules: for `@Authorized(rule)` through type-graphql's auth checker, and for
+ * resource checks in the services once the resource's owner is known. Refusals say which rule
+ * refused (the detail leaves the response in production), and a refused operation that only an
+ * ADMIN's permissions could pass leaves an audit line.
  */
-export const authChecker: AuthCheckerFn<RequestContext, Role> = ({ context }, roles) => {
-  const principal = context.principal;
-  if (!principal) throw new UnauthenticatedError();
-  if (roles.length > 0 && !roles.some((role) => principal.roles.includes(role))) {
-    throw new ForbiddenError();
+export class Authorizer {
+  constructor(private readonly audit: AuditLog | null = null) {}
+
+  /** Throws UNAUTHENTICATED or FORBIDDEN unless the rule lets the caller through. */
+  require(rule: Rule, principal: Principal | null, relation: Relation, site: RuleSite): void {
+    const decision = decide(rule, principal, relation);
+    if (decision.allowed) return;
+    if (!principal || decision.refusal === "UNAUTHENTICATED") throw new UnauthenticatedError();
+    const { effective } = grantsOf(principal);
+    const authz = {
+      at: site.at,
+      rule: rule.name,
+      requires: describe(rule),
+      roles: [...principal.roles],
+      scope: principal.scope,
+      permissions: [...effective],
+      ...(relation === "unknown" ? {} : { owner: relation === "owner" }),
+    };
+    if (this.audit && isOperation(site.at) && onlyAdminsPass(rule, relation)) {
+      this.audit.record("authorization.refused", site.origin, {
+        userId: principal.userId,
+        sessionId: principal.sessionId,
+        operation: site.at,
+        rule: rule.name,
+        reason: decision.refusal,
+      });
+    }
+    throw new ForbiddenError(undefined, {
+      ...(decision.refusal === "INSUFFICIENT_SCOPE" ? { reason: "INSUFFICIENT_SCOPE" } : {}),
+      authz,
+    });
   }
-  return true;
-};
+
+  /**
+   * type-graphql's checker. `@Authorized()` with no rule means signed in; with a rule, the rule
+   * decides, with the parent object's owner when the rule names one (`ownerOf`) and before the
+   * resource is loaded otherwise.
+   */
+  readonly checker: AuthCheckerFn<RequestContext, Rule> = ({ root, context, info }, required) => {
+    const at = `${info.parentType.name}.${info.fieldName}`;
+    // The payload of a sign-in is read as the caller it signed in (context.issued).
+    const principal = context.issued.get(root) ?? context.principal;
+    for (const rule of required.length > 0 ? required : [rules.signedIn]) {
+      const relation: Relation =
+        rule.kind === "owner-or-any" && rule.ownerOf && principal
+          ? rule.ownerOf(root) === principal.userId
+            ? "owner"
+            : "other"
+          : "unknown";
+      this.require(rule, principal, relation, { at, origin: context.origin });
+    }
+    return true;
+  };
+}
+
+const isOperation = (at: string) => at.startsWith("Query.") || at.startsWith("Mutation.");
+
+/**
+ * True when every way through the rule, for this caller's relation to the resource, needs a
+ * permission that of all roles only ADMIN has: deleting someone else's task, say.
+ */
+function onlyAdminsPass(rule: Rule, relation: Relation): boolean {
+  if (rule.kind === "signed-in") return false;
+  const alternatives =
+    rule.kind === "owner-or-any" && relation === "other" ? [[rule.any]] : scopeAlternatives(rule);
+  if (rule.kind === "owner-or-any" && relation !== "other") return false; // an owner passes
+  return alternatives.every((alternative) =>
+    alternative.some((permission) => {
+      const roles = rolesGranting(permission);
+      return roles.length === 1 && roles[0] === Role.ADMIN;
+    }),
+  );
+}

@@ -4,6 +4,7 @@ import type { RefreshCookieJar, RequestContext } from "./context.type";
 import type { ExecutionBudget } from "./execution-budget";
 import { RequestLoaders } from "./request-loaders";
 import { RequestRefusal } from "./request-refusal";
+import { IssuedPrincipals } from "./issued-principals";
 
 /** Where a Set-Cookie header goes: the HTTP response, whatever the HTTP framework. */
 export interface CookieTarget {
@@ -45,6 +46,7 @@ export function contextFactory(
       loaders: new RequestLoaders(),
       refreshCookie: sources.refreshCookie(headers.cookie, request.response),
       refusal: new RequestRefusal(),
+      issued: new IssuedPrincipals(),
       budget: sources.budget(),
     };
   };

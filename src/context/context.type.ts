@@ -1,6 +1,7 @@
 import type { Principal } from "../core/principal";
 import type { RequestOrigin } from "../core/request-origin";
 import type { ExecutionBudget } from "./execution-budget";
+import type { IssuedPrincipals } from "./issued-principals";
 import type { RequestLoaders } from "./request-loaders";
 import type { RequestRefusal } from "./request-refusal";
 
@@ -25,4 +26,6 @@ export interface RequestContext {
   readonly refusal: RequestRefusal;
   /** Fields and time this request may still spend executing, all its operations together. */
   readonly budget: ExecutionBudget;
+  /** Whom this request signed in, for the rules on its payload's `user` (see IssuedPrincipals). */
+  readonly issued: IssuedPrincipals;
 }

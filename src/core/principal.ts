@@ -6,6 +6,11 @@ export interface Principal {
   readonly sessionId: string;
   readonly tokenId: string;
   readonly roles: readonly Role[];
+  /**
+   * The token's `scope` claim (RFC 9068 §2.2.3) as permission names, or null when it has none.
+   * A scope narrows what the roles grant and never widens it (authorization/permissions.ts).
+   */
+  readonly scope: readonly string[] | null;
   /** `iat` and `exp`, in epoch seconds. */
   readonly issuedAt: number;
   readonly expiresAt: number;

@@ -94,9 +94,35 @@ export class InvalidTokenError extends AppError {
   }
 }
 
+/**
+ * Which rule refused a caller and why (graphql-shield #298): in `extensions.authz` outside
+ * production; in production only in the debug log (see format-error.ts).
+ */
+export interface AuthorizationDetail {
+  /** The schema coordinate whose rule refused, e.g. `User.email` or `Mutation.deleteTask`. */
+  readonly at: string;
+  readonly rule: string;
+  readonly requires: string;
+  readonly roles: readonly string[];
+  readonly scope: readonly string[] | null;
+  readonly permissions: readonly string[];
+  readonly owner?: boolean;
+}
+
 export class ForbiddenError extends AppError {
-  constructor(message = "You are not allowed to do this.") {
-    super(message, ErrorCode.Forbidden);
+  readonly authz?: AuthorizationDetail;
+
+  constructor(
+    message = "You are not allowed to do this.",
+    detail: { reason?: "INSUFFICIENT_SCOPE"; authz?: AuthorizationDetail } = {},
+  ) {
+    super(message, ErrorCode.Forbidden, {
+      extensions: {
+        ...(detail.reason ? { reason: detail.reason } : {}),
+        ...(detail.authz ? { authz: detail.authz } : {}),
+      },
+    });
+    if (detail.authz) this.authz = detail.authz;
   }
 }
 

@@ -1,7 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { Logger } from "../logging/logger";
-import { AppError } from "./app-errors";
+import { AppError, ForbiddenError } from "./app-errors";
 import { ErrorCode } from "./error-code";
 import { UNEXPECTED_ERROR_MESSAGE } from "./http-error-body";
 
@@ -21,14 +21,26 @@ const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set([
  * variable types), which graphql-js and Apollo raise as chains of GraphQLErrors alone. Everything else is a
  * fault of ours: logged in full, shown to the client as "Unexpected error.".
  */
-export function createFormatError(logger: Logger, options = { suggestions: true }) {
+export function createFormatError(
+  logger: Logger,
+  options: { suggestions?: boolean; explainRefusals?: boolean } = {},
+) {
+  const { suggestions = true, explainRefusals = true } = options;
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
+    if (original instanceof ForbiddenError && original.authz && !explainRefusals) {
+      // In production the caller learns only FORBIDDEN (and INSUFFICIENT_SCOPE); the rule that
+      // refused goes to the debug log, with the request's other lines.
+      logger.debug({ authz: original.authz, path: formatted.path }, "authorization refused");
+      const extensions = { ...formatted.extensions };
+      delete extensions.authz;
+      return { ...formatted, extensions };
+    }
     if (original instanceof AppError) return formatted;
     const code = formatted.extensions?.code;
     if (typeof code === "string" && REQUEST_ERROR_CODES.has(code) && raisedByGraphQL(original)) {
       const message = withoutVariableValues(formatted.message);
-      return { ...formatted, message: options.suggestions ? message : withoutSuggestions(message) };
+      return { ...formatted, message: suggestions ? message : withoutSuggestions(message) };
     }
 
     logger.error({ err: original, path: formatted.path }, "unexpected error");

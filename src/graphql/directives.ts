@@ -44,6 +44,42 @@ export const listSizeDirective = new GraphQLDirective({
   },
 });
 
+const nestedNames = new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(names)));
+const accessLocations = [
+  DirectiveLocation.FIELD_DEFINITION,
+  DirectiveLocation.OBJECT,
+  DirectiveLocation.INTERFACE,
+  DirectiveLocation.SCALAR,
+  DirectiveLocation.ENUM,
+];
+
+/**
+ * The access directives of Apollo Router and the federation spec
+ * (https://www.apollographql.com/docs/graphos/routing/security/authorization), written by
+ * authorization/requires.ts from the same rule that enforces the field.
+ */
+export const authenticatedDirective = new GraphQLDirective({
+  name: "authenticated",
+  description: "Only a signed-in caller may read this.",
+  locations: accessLocations,
+});
+
+export const requiresScopesDirective = new GraphQLDirective({
+  name: "requiresScopes",
+  description:
+    "The caller's effective permissions (roles, narrowed by the token's scope) must include every name of at least one inner list.",
+  locations: accessLocations,
+  args: { scopes: { type: nestedNames } },
+});
+
+export const policyDirective = new GraphQLDirective({
+  name: "policy",
+  description:
+    "A named rule about the caller's relation to the data (owner or not), listed in docs/authorization.md; at least one inner list must pass in full.",
+  locations: accessLocations,
+  args: { policies: { type: nestedNames } },
+});
+
 /**
  * Every directive the schema applies beyond graphql-js's own. buildSchema declares them and
  * schema.graphql prints them with their uses, so a new kind of schema metadata (an authorization
@@ -53,6 +89,9 @@ export const schemaDirectives: readonly GraphQLDirective[] = [
   ...specifiedDirectives,
   costDirective,
   listSizeDirective,
+  authenticatedDirective,
+  requiresScopesDirective,
+  policyDirective,
 ];
 
 /** `@cost(weight: n)`: this field, argument or type costs n instead of its default. */

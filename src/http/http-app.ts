@@ -34,6 +34,8 @@ export interface HttpAppOptions {
   readonly trustProxy: TrustProxy;
   readonly plugins: readonly ApolloServerPlugin<RequestContext>[];
   readonly suggestions: boolean;
+  /** Whether a FORBIDDEN error may carry `extensions.authz` (which rule refused); off in production. */
+  readonly explainRefusals: boolean;
   readonly limits: GraphQLLimits;
   readonly corsOrigins: readonly string[];
   readonly hsts: boolean;
@@ -76,7 +78,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{
     // The composition root owns shutdown (drain HTTP, stop Apollo, close the database); Apollo's
     // own signal handlers would race it and leave apollo.stop() waiting forever.
     stopOnTerminationSignals: false,
-    formatError: createFormatError(options.logger, { suggestions: options.suggestions }),
+    formatError: createFormatError(options.logger, {
+      suggestions: options.suggestions,
+      explainRefusals: options.explainRefusals,
+    }),
     plugins: [
       repeats.plugin,
       ...options.plugins,

@@ -1,22 +1,26 @@
 import type { Principal } from "../core/principal";
-import { Role } from "../core/role";
+import { decide, type Relation, rules } from "../authorization/rules";
 
 interface Owned {
   readonly ownerId: string;
 }
 
-const hasAnyRole = (principal: Principal, roles: readonly Role[]) =>
-  roles.some((role) => principal.roles.includes(role));
+/** Who the caller is to a task: its owner or someone else. Owner ids compare exactly. */
+export const relationToTask = (principal: Principal, task: Owned): Relation =>
+  task.ownerId === principal.userId ? "owner" : "other";
 
-/** Owner, EDITOR or ADMIN may read and change a task; only the owner or an ADMIN may delete it. */
+/**
+ * The task rules (authorization/rules.ts) as yes-or-no questions: the owner with `task:read` /
+ * `task:write`, or anyone with `task:read:any`, `task:update:any`, `task:delete:any`.
+ */
 export const taskPolicy = {
   canRead: (principal: Principal, task: Owned) =>
-    task.ownerId === principal.userId || hasAnyRole(principal, [Role.EDITOR, Role.ADMIN]),
+    decide(rules.readTask, principal, relationToTask(principal, task)).allowed,
   canUpdate: (principal: Principal, task: Owned) =>
-    task.ownerId === principal.userId || hasAnyRole(principal, [Role.EDITOR, Role.ADMIN]),
+    decide(rules.updateTask, principal, relationToTask(principal, task)).allowed,
   canDelete: (principal: Principal, task: Owned) =>
-    task.ownerId === principal.userId || hasAnyRole(principal, [Role.ADMIN]),
+    decide(rules.deleteTask, principal, relationToTask(principal, task)).allowed,
   /** A user's task list: the user themself, or anyone who may read every task. */
   canListTasksOf: (principal: Principal, ownerId: string) =>
-    ownerId === principal.userId || hasAnyRole(principal, [Role.EDITOR, Role.ADMIN]),
+    decide(rules.readUsersTasks, principal, relationToTask(principal, { ownerId })).allowed,
 };

@@ -14,7 +14,8 @@ import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
 import type { RequestContext } from "../context/context.type";
 import type { UserByIdLoader } from "../users/user.loaders";
-import { Role } from "../core/role";
+import { Requires } from "../authorization/requires";
+import { rules } from "../authorization/rules";
 import { Paged } from "../graphql/directives";
 import { encodeCursor } from "../pagination/cursor";
 import { PageArgs } from "../pagination/page.args";
@@ -32,6 +33,7 @@ export class TaskResolver {
     private readonly userById: UserByIdLoader,
   ) {}
 
+  @Requires(rules.readOwnTasks)
   @Paged()
   @Query(() => [Task], { description: "The caller's own tasks, oldest first." })
   tasks(
@@ -41,21 +43,27 @@ export class TaskResolver {
     return this.taskService.listOwn(principal, page);
   }
 
-  @Query(() => Task, { nullable: true, description: "Visible to its owner, EDITOR and ADMIN." })
+  @Requires(rules.readTask)
+  @Query(() => Task, {
+    nullable: true,
+    description: "Visible to its owner and to callers with task:read:any (EDITOR, ADMIN).",
+  })
   task(
     @Arg("id", () => ID) id: string,
     @CurrentPrincipal() principal: Principal,
+    @Ctx() context: RequestContext,
   ): Promise<Task | null> {
-    return this.taskService.get(principal, id);
+    return this.taskService.get(principal, id, context.origin);
   }
 
-  @Authorized(Role.EDITOR, Role.ADMIN)
+  @Requires(rules.readAllTasks)
   @Paged()
   @Query(() => [Task], { description: "Everyone's tasks, oldest first." })
   allTasks(@Args(() => PageArgs) page: PageArgs): Promise<Task[]> {
     return this.taskService.listAll(page);
   }
 
+  @Requires(rules.createTask)
   @Mutation(() => Task)
   createTask(
     @Arg("input", () => NewTaskInput) input: NewTaskInput,
@@ -64,21 +72,25 @@ export class TaskResolver {
     return this.taskService.create(principal, input);
   }
 
-  @Mutation(() => Task, { description: "Owner, EDITOR or ADMIN." })
+  @Requires(rules.updateTask)
+  @Mutation(() => Task, { description: "Owner, or task:update:any (EDITOR, ADMIN)." })
   updateTask(
     @Arg("id", () => ID) id: string,
     @Arg("patch", () => TaskPatch) patch: TaskPatch,
     @CurrentPrincipal() principal: Principal,
+    @Ctx() context: RequestContext,
   ): Promise<Task> {
-    return this.taskService.update(principal, id, patch);
+    return this.taskService.update(principal, id, patch, context.origin);
   }
 
-  @Mutation(() => Boolean, { description: "Owner or ADMIN." })
+  @Requires(rules.deleteTask)
+  @Mutation(() => Boolean, { description: "Owner, or task:delete:any (ADMIN)." })
   deleteTask(
     @Arg("id", () => ID) id: string,
     @CurrentPrincipal() principal: Principal,
+    @Ctx() context: RequestContext,
   ): Promise<boolean> {
-    return this.taskService.delete(principal, id);
+    return this.taskService.delete(principal, id, context.origin);
   }
 
   @FieldResolver(() => String, {

@@ -2,12 +2,15 @@ import { randomUUID } from "node:crypto";
 import type { Repository } from "typeorm";
 import type { Principal } from "../core/principal";
 import type { Clock } from "../core/clock";
-import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors/app-errors";
+import { BadUserInputError, NotFoundError } from "../errors/app-errors";
+import type { Authorizer } from "../authorization/auth.checker";
+import { rules } from "../authorization/rules";
+import type { RequestOrigin } from "../core/request-origin";
 import { parseId } from "../core/ids";
 import { afterPosition, pageOf } from "../pagination/keyset";
 import { type PageArguments, type PageLimits, toPage, type Page } from "../pagination/page";
 import type { Task } from "./task.entity";
-import { taskPolicy } from "./task.policy";
+import { relationToTask } from "./task.policy";
 
 export interface TaskChanges {
   title?: string | null;
@@ -33,6 +36,7 @@ export class TaskService {
     private readonly tasks: Repository<Task>,
     private readonly clock: Clock,
     private readonly pageLimits: PageLimits,
+    private readonly authorizer: Authorizer,
   ) {}
 
   /** Checks `first` and `after` once, so a list and its loader see the same page. */
@@ -87,10 +91,13 @@ export class TaskService {
       .getMany();
   }
 
-  async get(principal: Principal, id: string): Promise<Task | null> {
+  async get(principal: Principal, id: string, origin: RequestOrigin): Promise<Task | null> {
     const task = await this.tasks.findOneBy({ id: parseId(id) });
     if (!task) return null;
-    if (!taskPolicy.canRead(principal, task)) throw new ForbiddenError();
+    this.authorizer.require(rules.readTask, principal, relationToTask(principal, task), {
+      at: "Query.task",
+      origin,
+    });
     return task;
   }
 
@@ -108,9 +115,17 @@ export class TaskService {
     return task;
   }
 
-  async update(principal: Principal, id: string, changes: TaskChanges): Promise<Task> {
+  async update(
+    principal: Principal,
+    id: string,
+    changes: TaskChanges,
+    origin: RequestOrigin,
+  ): Promise<Task> {
     const task = await this.require(id);
-    if (!taskPolicy.canUpdate(principal, task)) throw new ForbiddenError();
+    this.authorizer.require(rules.updateTask, principal, relationToTask(principal, task), {
+      at: "Mutation.updateTask",
+      origin,
+    });
     if (changes.title !== undefined && changes.title !== null)
       task.title = normalizeTitle(changes.title);
     if (changes.done !== undefined && changes.done !== null) task.done = changes.done;
@@ -122,9 +137,12 @@ export class TaskService {
     return task;
   }
 
-  async delete(principal: Principal, id: string): Promise<boolean> {
+  async delete(principal: Principal, id: string, origin: RequestOrigin): Promise<boolean> {
     const task = await this.require(id);
-    if (!taskPolicy.canDelete(principal, task)) throw new ForbiddenError();
+    this.authorizer.require(rules.deleteTask, principal, relationToTask(principal, task), {
+      at: "Mutation.deleteTask",
+      origin,
+    });
     await this.tasks.delete({ id: task.id });
     return true;
   }

@@ -18,6 +18,8 @@ import { Paged } from "../graphql/directives";
 import { encodeCursor } from "../pagination/cursor";
 import { PageArgs } from "../pagination/page.args";
 import { Role } from "../core/role";
+import { Requires } from "../authorization/requires";
+import { rules } from "../authorization/rules";
 import { User } from "./user.entity";
 import type { UserDirectory } from "./user-directory";
 import type { UserService } from "./user.service";
@@ -30,6 +32,7 @@ export class UserResolver {
     private readonly directory: UserDirectory,
   ) {}
 
+  @Requires(rules.signedIn)
   @Query(() => User, { description: "The signed-in user." })
   async me(@CurrentPrincipal() principal: Principal): Promise<User> {
     // Authentication has just found the user there; the row comes from the same memory.
@@ -38,14 +41,14 @@ export class UserResolver {
     return user;
   }
 
-  @Authorized(Role.ADMIN)
+  @Requires(rules.listUsers)
   @Paged()
   @Query(() => [User], { description: "Every user, oldest account first." })
   users(@Args(() => PageArgs) page: PageArgs): Promise<User[]> {
     return this.userService.list(page);
   }
 
-  @Authorized(Role.ADMIN)
+  @Requires(rules.setUserRoles)
   @Mutation(() => User, { description: "Replaces the roles of a user." })
   setUserRoles(
     @Arg("userId", () => ID) userId: string,
@@ -56,6 +59,7 @@ export class UserResolver {
     return this.userService.setRoles(principal, userId, roles, context.origin);
   }
 
+  @Requires(rules.readUserPrivate)
   @FieldResolver(() => String, {
     description:
       "Where this user sits in the user list: pass it as `after` for the users that follow.",

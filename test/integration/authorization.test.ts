@@ -294,7 +294,7 @@ describe.each(databaseKinds())("authorization ($name)", (kind) => {
     it("lets an EDITOR follow a task to its owner's tasks", async () => {
       const id = await createTaskAs(user, "visible to editors");
       const response = await server.gql<{ task: { owner: { tasks: Array<{ id: string }> } } }>(
-        `query($id: ID!) { task(id: $id) { owner { email tasks { id } } } }`,
+        `query($id: ID!) { task(id: $id) { owner { displayName tasks { id } } } }`,
         { id },
         { token: editor.accessToken },
       );

@@ -79,6 +79,7 @@ describe.each(databaseKinds())("the revocation sequence migration ($name)", (kin
             sessionId,
             tokenId: randomUUID(),
             roles: [],
+            scope: null,
             issuedAt: 0,
             expiresAt: 0,
           };

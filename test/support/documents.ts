@@ -67,7 +67,7 @@ export const TASK = /* GraphQL */ `
       done
       owner {
         id
-        email
+        displayName
       }
     }
   }

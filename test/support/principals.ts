@@ -12,5 +12,13 @@ export function principalOf(
   roles: readonly Role[] = [Role.USER],
   userId = "u-1",
 ): Principal {
-  return { userId, sessionId, tokenId: randomUUID(), roles, issuedAt: 0, expiresAt: 0 };
+  return {
+    userId,
+    sessionId,
+    tokenId: randomUUID(),
+    roles,
+    scope: null,
+    issuedAt: 0,
+    expiresAt: 0,
+  };
 }

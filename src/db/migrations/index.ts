@@ -4,6 +4,7 @@ import { RateLimits1764000000000 } from "./1764000000000-rate-limits";
 import { PagingIndexes1764100000000 } from "./1764100000000-paging-indexes";
 import { RevocationSequence1764200000000 } from "./1764200000000-revocation-sequence";
 import { RateLimitCounters1764300000000 } from "./1764300000000-rate-limit-counters";
+import { SessionScope1764400000000 } from "./1764400000000-session-scope";
 
 /** Every migration, oldest first. Listed explicitly so compiled and test builds find the same set. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   PagingIndexes1764100000000,
   RevocationSequence1764200000000,
   RateLimitCounters1764300000000,
+  SessionScope1764400000000,
 ];

@@ -82,6 +82,7 @@ function recordingTokens() {
         sessionId: SESSION_ID,
         tokenId: "t",
         roles: [],
+        scope: null,
         issuedAt: 0,
         expiresAt: 1,
       };
@@ -176,6 +177,7 @@ describe("authenticate", () => {
       sessionId: SESSION_ID,
       tokenId,
       roles: ["USER"],
+      scope: null,
       issuedAt: expect.any(Number),
       expiresAt: expect.any(Number),
     });

@@ -163,6 +163,7 @@ describe("TokenService.verifyAccessToken round trip", () => {
       sessionId: SESSION_ID,
       tokenId: issued.tokenId,
       roles: ["ADMIN", "USER"],
+      scope: null,
       issuedAt: T0,
       expiresAt: T0 + 900,
     });
@@ -262,6 +263,7 @@ describe("TokenService.verifyAccessToken refuses a token that fails one check", 
       sessionId: SESSION_ID,
       tokenId: TOKEN_ID,
       roles: ["USER"],
+      scope: null,
       issuedAt: T0,
       expiresAt: T0 + 900,
     });
@@ -406,6 +408,7 @@ describe("TokenService with asymmetric keys", () => {
       sessionId: SESSION_ID,
       tokenId: issued.tokenId,
       roles: ["EDITOR"],
+      scope: null,
       issuedAt: T0,
       expiresAt: T0 + 900,
     });

@@ -11,6 +11,7 @@ const caller = (userId: string, roles: Role[]): Principal => ({
   sessionId: "16fd2706-8baf-433b-82eb-8c7fada847da",
   tokenId: "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
   roles,
+  scope: null,
   issuedAt: 0,
   expiresAt: 900,
 });
