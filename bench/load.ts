@@ -7,6 +7,16 @@ const OVERRUN_SECONDS = 30;
 /** Bounds the memory for per-request latencies (8 bytes each). */
 const MAX_LATENCY_SAMPLES = 1_000_000;
 
+/** The value at `path` in parsed JSON, or undefined where the path leaves it. */
+export function at(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
 export interface GraphQLResponse {
   readonly status: number;
   readonly text: string;

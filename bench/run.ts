@@ -4,6 +4,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  at,
   failures,
   LOAD_HEADER,
   type LoadResult,
@@ -13,6 +14,12 @@ import {
   runLoad,
 } from "./load";
 import { runTokenMicroBenchmark } from "./micro";
+import {
+  isNestedTasksAnswer,
+  NESTED_OWNERS,
+  NESTED_TASKS,
+  prepareNestedTasks,
+} from "./nested-tasks";
 import { type BenchDatabase, RevocationLogWriter } from "./revocation-log";
 import { benchServerEnv, findFreePort, ServerProcess } from "./server";
 import { fixed, printTable } from "./table";
@@ -49,6 +56,25 @@ function integerFromEnv(name: string, fallback: number, min: number, max: number
   return value;
 }
 
+/** What BENCH_ONLY can name; unset, the run does them all in this order. */
+const WORKLOADS = ["tokens", "me", "login", "nested", "revoked"] as const;
+type Workload = (typeof WORKLOADS)[number];
+const isWorkload = (name: string): name is Workload =>
+  (WORKLOADS as readonly string[]).includes(name);
+
+function workloadsFromEnv(): ReadonlySet<Workload> {
+  const text = process.env.BENCH_ONLY?.trim();
+  if (!text) return new Set(WORKLOADS);
+  const names = text.split(",").map((name) => name.trim().toLowerCase());
+  const unknown = names.filter((name) => !isWorkload(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_ONLY names unknown workloads (${unknown.join(", ")}); known: ${WORKLOADS.join(", ")}`,
+    );
+  }
+  return new Set(names.filter(isWorkload));
+}
+
 // autocannon averages per-second samples, so a run needs at least one whole second.
 const secondsFromEnv = (name: string, fallback: number) => integerFromEnv(name, fallback, 1, 600);
 
@@ -57,15 +83,6 @@ const mebibytes = (bytes: number | undefined) =>
 
 function progress(message: string): void {
   console.error(`[bench] ${message}`);
-}
-
-function at(value: unknown, path: readonly string[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
 }
 
 /**
@@ -116,9 +133,14 @@ class Resources {
   }
 }
 
-async function startServer(
-  resources: Resources,
-): Promise<{ server: ServerProcess; database: BenchDatabase }> {
+/** The measured server and how it was launched: the CLI runs against the same environment. */
+interface StartedServer {
+  readonly server: ServerProcess;
+  readonly database: BenchDatabase;
+  readonly launch: { readonly env: NodeJS.ProcessEnv; readonly cwd: string };
+}
+
+async function startServer(resources: Resources): Promise<StartedServer> {
   const tempDir = mkdtempSync(join(tmpdir(), "graphql-jwt-bench-"));
   resources.tempDir = tempDir;
   const externalDatabase = process.env.BENCH_DATABASE_URL?.trim();
@@ -142,7 +164,7 @@ async function startServer(
   const shown = database.kind === "mysql" ? "BENCH_DATABASE_URL" : "SQLite in a temp dir";
   progress(`starting server on ${server.url} (${shown})`);
   await server.waitUntilReady(READY_TIMEOUT_MILLIS);
-  return { server, database };
+  return { server, database, launch: { env, cwd: tempDir } };
 }
 
 const ME_BODY = JSON.stringify({ query: ME_QUERY });
@@ -273,12 +295,15 @@ async function main(resources: Resources): Promise<void> {
   const meSeconds = secondsFromEnv("BENCH_DURATION", 10);
   const loginSeconds = secondsFromEnv("BENCH_LOGIN_DURATION", 5);
   const revokedCount = integerFromEnv("BENCH_REVOKED", DEFAULT_REVOKED, 0, 10_000_000);
+  const only = workloadsFromEnv();
   console.log(`Node ${process.version}, ${availableParallelism()} CPUs`);
 
-  progress("token micro-benchmark");
-  runTokenMicroBenchmark({ iterations: 5_000, warmupIterations: 1_000, maxMillis: 2_000 });
+  if (only.has("tokens")) {
+    progress("token micro-benchmark");
+    runTokenMicroBenchmark({ iterations: 5_000, warmupIterations: 1_000, maxMillis: 2_000 });
+  }
 
-  const { server, database } = await startServer(resources);
+  const { server, database, launch } = await startServer(resources);
   const log = await RevocationLogWriter.open(database);
   resources.revocationLog = log;
   const liveAtStart = await log.countLive(new Date());
@@ -326,18 +351,42 @@ async function main(resources: Resources): Promise<void> {
     results.push(...done);
     problems.push(...done.flatMap(failures));
   };
-  await stage(
-    `me: ${ME_CONNECTIONS} connections, ${ME_WARMUP_SECONDS} s warm-up + ${meSeconds} s`,
-    () => [runLoad(me)],
-  );
-  await stage(`me probe on the idle server: ${loginSeconds} s`, () => [runLoad(probeIdle)]);
-  await stage(`login and me probe together: ${loginSeconds} s`, () => [
-    runLoad(login),
-    runLoad(probeDuringLogins),
-  ]);
+  if (only.has("me")) {
+    await stage(
+      `me: ${ME_CONNECTIONS} connections, ${ME_WARMUP_SECONDS} s warm-up + ${meSeconds} s`,
+      () => [runLoad(me)],
+    );
+  }
+  if (only.has("login")) {
+    await stage(`me probe on the idle server: ${loginSeconds} s`, () => [runLoad(probeIdle)]);
+    await stage(`login and me probe together: ${loginSeconds} s`, () => [
+      runLoad(login),
+      runLoad(probeDuringLogins),
+    ]);
+  }
+  // Before the revocations, so its figure compares with runs that write none.
+  if (only.has("nested") && problems.length === 0) {
+    progress(`seeding ${NESTED_TASKS} tasks of ${NESTED_OWNERS} owners; signing in an EDITOR`);
+    const nested = await prepareNestedTasks(server.url, launch);
+    await stage(
+      `nested allTasks as an EDITOR: ${ME_CONNECTIONS} connections, ${ME_WARMUP_SECONDS} s warm-up + ${meSeconds} s`,
+      () => [
+        runLoad({
+          name: `allTasks(first: ${NESTED_TASKS}) + owners, EDITOR`,
+          url: server.url,
+          body: nested.body,
+          headers: nested.authorization,
+          connections: ME_CONNECTIONS,
+          durationSeconds: meSeconds,
+          warmupSeconds: ME_WARMUP_SECONDS,
+          verifyBody: isNestedTasksAnswer,
+        }),
+      ],
+    );
+  }
   let revocations: RevocationLoad | undefined;
   let rssAfterRun: number | undefined;
-  if (revokedCount > 0 && problems.length === 0) {
+  if (only.has("revoked") && revokedCount > 0 && problems.length === 0) {
     progress(`writing ${fixed(revokedCount, 0)} revoked sessions into the revocation log`);
     revocations = await loadRevocations(server, log, revokedCount);
     progress(
