@@ -72,6 +72,47 @@ describe("createFormatError", () => {
     expect(lines).toEqual([]);
   });
 
+  describe("which rule refused, in extensions.authz", () => {
+    const refused = () =>
+      new ForbiddenError(undefined, {
+        reason: "INSUFFICIENT_SCOPE",
+        authz: {
+          at: "Mutation.createTask",
+          rule: "create-task",
+          requires: "task:write",
+          roles: ["USER"],
+          scope: ["task:read"],
+          permissions: ["task:read"],
+        },
+      });
+
+    it("keeps it outside production", () => {
+      const { logger } = capturedLogger();
+      const { error, formatted } = fromResolver(refused(), ["createTask"], "FORBIDDEN");
+      const result = createFormatError(logger, { explainRefusals: true })(formatted, error);
+      expect(result.extensions).toMatchObject({ authz: { rule: "create-task" } });
+    });
+
+    it("drops it in production, keeping code and reason, and writes it to the debug log only", () => {
+      const lines: Array<Record<string, unknown>> = [];
+      const logger = pino(
+        { level: "debug", base: undefined },
+        { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+      );
+      const { error, formatted } = fromResolver(refused(), ["createTask"], "FORBIDDEN");
+      const result = createFormatError(logger, { explainRefusals: false })(formatted, error);
+      expect(result.extensions).toMatchObject({ code: "FORBIDDEN", reason: "INSUFFICIENT_SCOPE" });
+      expect(result.extensions).not.toHaveProperty("authz");
+      expect(result.message).toBe("You are not allowed to do this.");
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 20,
+          authz: expect.objectContaining({ rule: "create-task" }),
+        }),
+      ]);
+    });
+  });
+
   it("passes an AppError raised outside any resolver (a refused token) unchanged", () => {
     const { logger, lines } = capturedLogger();
     const error = new InvalidTokenError("expired");
