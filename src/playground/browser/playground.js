@@ -52,6 +52,21 @@ query Me {
   me { id email displayName roles }
 }
 
+# EDITOR or ADMIN. Owners' ids and names are readable;
+# another user's email needs ADMIN (user:read:any).
+query AllTasks {
+  allTasks(first: 20) { id title done owner { id displayName } }
+}
+
+# A session narrowed to reading tasks: its tokens are
+# refused createTask with INSUFFICIENT_SCOPE.
+mutation LoginReadOnly($email: String!, $password: String!) {
+  login(input: { email: $email, password: $password, scope: "task:read" }) {
+    accessToken
+    user { id email roles }
+  }
+}
+
 # The refresh token is in its HttpOnly cookie.
 mutation Refresh {
   refresh { accessToken expiresIn }
