@@ -145,8 +145,15 @@ const RENDERED: Readonly<Record<Outcome, string>> = {
   INSUFFICIENT_SCOPE: "INSUFFICIENT_SCOPE",
 };
 
-const table = (head: readonly string[], body: readonly (readonly string[])[]) =>
-  [head, head.map(() => "---"), ...body].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+/** A markdown table, padded as Prettier pads it, so the generated file passes the format gate. */
+function table(head: readonly string[], body: readonly (readonly string[])[]): string {
+  const widths = head.map((_, i) =>
+    Math.max(3, ...[head, ...body].map((cells) => cells[i].length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(" | ")} |`;
+  return [line(head), line(widths.map((width) => "-".repeat(width))), ...body.map(line)].join("\n");
+}
 
 const code = (text: string) => `\`${text}\``;
 
