@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { renderAccessMatrix } from "../authorization/access-matrix";
+import { renderAccessMatrix } from "../app/access-matrix";
 
 renderAccessMatrix().then(
   (text) => process.stdout.write(text),

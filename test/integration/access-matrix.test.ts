@@ -1,8 +1,4 @@
-import {
-  accessMatrix,
-  MATRIX_COLUMNS,
-  NARROWED_SCOPE,
-} from "../../src/authorization/access-matrix";
+import { accessMatrix, MATRIX_COLUMNS, NARROWED_SCOPE } from "../../src/app/access-matrix";
 import { Role } from "../../src/core/role";
 import {
   type Caller,

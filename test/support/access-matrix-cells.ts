@@ -1,9 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  columnIsOwner,
-  type MatrixColumn,
-  type Outcome,
-} from "../../src/authorization/access-matrix";
+import { columnIsOwner, type MatrixColumn, type Outcome } from "../../src/app/access-matrix";
 import { uniqueEmail } from "./factories";
 
 /**

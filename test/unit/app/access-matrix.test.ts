@@ -3,11 +3,7 @@ import { join } from "node:path";
 import { isObjectType, print } from "graphql";
 import { PUBLIC_OPERATIONS } from "../../../src/auth/auth.resolver";
 import { buildAppSchema } from "../../../src/app/schema";
-import {
-  accessMatrix,
-  enforcedRules,
-  renderAccessMatrix,
-} from "../../../src/authorization/access-matrix";
+import { accessMatrix, enforcedRules, renderAccessMatrix } from "../../../src/app/access-matrix";
 import { ruleDirectives } from "../../../src/authorization/requires";
 import { rules } from "../../../src/authorization/rules";
 

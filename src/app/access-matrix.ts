@@ -2,9 +2,9 @@ import { getMetadataStorage } from "type-graphql";
 import { PUBLIC_OPERATIONS } from "../auth/auth.resolver";
 import type { Principal } from "../core/principal";
 import { Role } from "../core/role";
-import { buildAppSchema } from "../app/schema";
-import { ROLE_PERMISSIONS, SIGNED_IN_PERMISSIONS } from "./permissions";
-import { decide, describe, type Relation, type Rule, rules } from "./rules";
+import { buildAppSchema } from "./schema";
+import { ROLE_PERMISSIONS, SIGNED_IN_PERMISSIONS } from "../authorization/permissions";
+import { decide, describe, type Relation, type Rule, rules } from "../authorization/rules";
 
 /** The callers the matrix is computed for; the integration test signs each of them in for real. */
 export const MATRIX_COLUMNS = [
