@@ -1,3 +1,4 @@
+import type { GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import { AuthResolver } from "../auth/auth.resolver";
 import { BearerAuthentication } from "../auth/bearer-authentication";
@@ -174,18 +175,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     ),
   );
 
-  const userById = userByIdLoader(services.users);
-  const container = new ResolverContainer()
-    .register(AuthResolver, new AuthResolver(services.auth))
-    .register(UserResolver, new UserResolver(services.users, userDirectory))
-    .register(TaskResolver, new TaskResolver(services.tasks, userById))
-    .register(UserTasksResolver, new UserTasksResolver(tasksByOwnerLoader(services.tasks)))
-    .register(SessionResolver, new SessionResolver(services.sessions));
-  // Every resolved field charges its request's run-time budget (context.budget).
-  const schema = chargeResolvedFields(
-    await buildAppSchema(container, services.authorizer),
-    (context) => (context as RequestContext).budget,
-  );
+  const schema = await buildExecutableSchema(services, userDirectory);
   const budgets = new ExecutionBudgets(config.graphqlLimits);
   const health = new RuntimeHealth(logger, revocationView, {
     viewAgeWarnMs: config.revocation.maxStalenessMs,
@@ -251,4 +241,25 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     stop: () => lifecycle.stop(),
     purge,
   };
+}
+
+/**
+ * The schema the server executes: resolvers built over the services, the application's
+ * authorizer, and every resolved field charging its request's run-time budget (context.budget).
+ * Also what test/support/execute-as.ts executes in-process.
+ */
+export async function buildExecutableSchema(
+  services: Services,
+  userDirectory: UserDirectory,
+): Promise<GraphQLSchema> {
+  const container = new ResolverContainer()
+    .register(AuthResolver, new AuthResolver(services.auth))
+    .register(UserResolver, new UserResolver(services.users, userDirectory))
+    .register(TaskResolver, new TaskResolver(services.tasks, userByIdLoader(services.users)))
+    .register(UserTasksResolver, new UserTasksResolver(tasksByOwnerLoader(services.tasks)))
+    .register(SessionResolver, new SessionResolver(services.sessions));
+  return chargeResolvedFields(
+    await buildAppSchema(container, services.authorizer),
+    (context) => (context as RequestContext).budget,
+  );
 }

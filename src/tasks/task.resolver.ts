@@ -93,6 +93,8 @@ export class TaskResolver {
     return this.taskService.delete(principal, id, context.origin);
   }
 
+  // The class's @Authorized() guards these already; @Requires shows it in the SDL as well.
+  @Requires(rules.signedIn)
   @FieldResolver(() => String, {
     description:
       "Where this task sits in a task list: pass it as `after` for the tasks that follow.",
@@ -101,6 +103,7 @@ export class TaskResolver {
     return encodeCursor(task);
   }
 
+  @Requires(rules.signedIn)
   @FieldResolver(() => User)
   async owner(@Root() task: Task, @Ctx() context: RequestContext): Promise<User> {
     const owner = await context.loaders.get(this.userById).load(task.ownerId);
