@@ -87,6 +87,7 @@ export function createServices(
     audit,
     pageLimits,
   );
+  const authorizer = new Authorizer(audit);
   const sessions = new SessionService(
     dataSource,
     revocationLog,
@@ -97,6 +98,7 @@ export function createServices(
       sessionMaxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
     },
     audit,
+    authorizer,
   );
   const tokens = new TokenService(
     keys,
@@ -109,7 +111,6 @@ export function createServices(
     clock,
   );
   const auth = new AuthService(users, sessions, tokens, clock, audit);
-  const authorizer = new Authorizer(audit);
   const tasks = new TaskService(dataSource.getRepository(Task), clock, pageLimits, authorizer);
   return {
     clock,

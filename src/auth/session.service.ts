@@ -4,7 +4,9 @@ import type { AuditLog } from "../audit/audit-log";
 import type { RequestOrigin } from "../core/request-origin";
 import type { Clock } from "../core/clock";
 import { retryOnConflict } from "../db/retry";
-import { ForbiddenError, NotFoundError } from "../errors/app-errors";
+import { NotFoundError } from "../errors/app-errors";
+import type { Authorizer } from "../authorization/auth.checker";
+import { rules } from "../authorization/rules";
 import { parseId } from "../core/ids";
 import type { Principal } from "../core/principal";
 import type { RevocationLog } from "../revocation/revocation-log";
@@ -51,6 +53,7 @@ export class SessionService {
     private readonly clock: Clock,
     private readonly settings: SessionSettings,
     private readonly audit: AuditLog,
+    private readonly authorizer: Authorizer,
   ) {
     this.sessions = dataSource.getRepository(Session);
   }
@@ -203,7 +206,12 @@ export class SessionService {
   async revokeOwn(principal: Principal, sessionId: string, meta: RequestOrigin): Promise<boolean> {
     const session = await this.sessions.findOneBy({ id: parseId(sessionId) });
     if (!session) throw new NotFoundError("No such session.");
-    if (session.userId !== principal.userId) throw new ForbiddenError();
+    this.authorizer.require(
+      rules.revokeOwnSession,
+      principal,
+      session.userId === principal.userId ? "owner" : "other",
+      { at: "Mutation.revokeSession", origin: meta },
+    );
     const count = await this.revoke([session.id], "revoked");
     this.audit.record("session.revoked", meta, {
       userId: principal.userId,

@@ -84,8 +84,13 @@ const isOperation = (at: string) => at.startsWith("Query.") || at.startsWith("Mu
 function onlyAdminsPass(rule: Rule, relation: Relation): boolean {
   if (rule.kind === "signed-in") return false;
   const alternatives =
-    rule.kind === "owner-or-any" && relation === "other" ? [[rule.any]] : scopeAlternatives(rule);
+    rule.kind === "owner-or-any" && relation === "other"
+      ? rule.any === null
+        ? [] // nobody but the owner: not an admin operation
+        : [[rule.any]]
+      : scopeAlternatives(rule);
   if (rule.kind === "owner-or-any" && relation !== "other") return false; // an owner passes
+  if (alternatives.length === 0) return false;
   return alternatives.every((alternative) =>
     alternative.some((permission) => {
       const roles = rolesGranting(permission);

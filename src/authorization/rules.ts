@@ -8,7 +8,7 @@ import { grantsOf, Permission } from "./permissions";
  * - `signed-in`: any verified caller.
  * - `permission`: the caller's effective permissions include `permission`.
  * - `owner-or-any`: the caller holds `any`, or owns the resource and holds `own` (`null`: owning
- *   is enough). `ownerOf` names the owner of a field's parent object, so the rule holds on that
+ *   is enough). With `any` null only the owner passes. `ownerOf` names the owner of a field's parent object, so the rule holds on that
  *   type whatever path reached it.
  */
 export type Rule =
@@ -18,7 +18,7 @@ export type Rule =
       readonly kind: "owner-or-any";
       readonly name: string;
       readonly own: Permission | null;
-      readonly any: Permission;
+      readonly any: Permission | null;
       readonly ownerOf?: (parent: unknown) => string;
     };
 
@@ -45,7 +45,8 @@ export function decide(rule: Rule, principal: Principal | null, relation: Relati
   const passes = (held: ReadonlySet<Permission>) =>
     rule.kind === "permission"
       ? held.has(rule.permission)
-      : held.has(rule.any) || (relation !== "other" && (rule.own === null || held.has(rule.own)));
+      : (rule.any !== null && held.has(rule.any)) ||
+        (relation !== "other" && (rule.own === null || held.has(rule.own)));
   if (passes(effective)) return ALLOWED;
   return { allowed: false, refusal: passes(byRoles) ? "INSUFFICIENT_SCOPE" : "FORBIDDEN" };
 }
@@ -57,8 +58,10 @@ export function describe(rule: Rule): string {
       return "signed in";
     case "permission":
       return rule.permission;
-    case "owner-or-any":
-      return rule.own === null ? `owner, or ${rule.any}` : `owner with ${rule.own}, or ${rule.any}`;
+    case "owner-or-any": {
+      const owner = rule.own === null ? "owner" : `owner with ${rule.own}`;
+      return rule.any === null ? `${owner} only` : `${owner}, or ${rule.any}`;
+    }
   }
 }
 
@@ -70,7 +73,7 @@ export function scopeAlternatives(rule: Rule): Permission[][] {
     case "permission":
       return [[rule.permission]];
     case "owner-or-any":
-      return rule.own === null ? [[rule.any]] : [[rule.any], [rule.own]];
+      return [rule.any, rule.own].filter((p): p is Permission => p !== null).map((p) => [p]);
   }
 }
 
@@ -83,7 +86,7 @@ const permission = (name: string, required: Permission): Rule => ({
 const ownerOrAny = (
   name: string,
   own: Permission | null,
-  any: Permission,
+  any: Permission | null,
   ownerOf?: (parent: unknown) => string,
 ): Rule => ({ kind: "owner-or-any", name, own, any, ...(ownerOf ? { ownerOf } : {}) });
 
@@ -112,7 +115,7 @@ export const rules = {
   listUsers: permission("list-users", Permission.UserReadAny),
   setUserRoles: permission("set-user-roles", Permission.UserRolesWrite),
   readOwnSessions: permission("read-own-sessions", Permission.SessionRead),
-  revokeOwnSession: permission("revoke-own-session", Permission.SessionRevoke),
+  revokeOwnSession: ownerOrAny("revoke-own-session", Permission.SessionRevoke, null),
   revokeUserSessions: permission("revoke-user-sessions", Permission.SessionRevokeAny),
   changePassword: permission("change-password", Permission.PasswordWrite),
 } as const satisfies Record<string, Rule>;

@@ -174,11 +174,22 @@ export const MATRIX_CELLS: Readonly<Record<string, PlanCell>> = {
       path: ["changePassword"],
     };
   },
+  // Owner columns end a session of their own (a fresh account, so the shared caller stays
+  // signed in); the others try a session of a new stranger's, which only its owner may end.
   "Mutation.revokeSession": async (world, column) => {
-    const fresh = column === "anonymous" ? null : await world.freshCaller(column);
+    if (column === "anonymous") {
+      return {
+        document: "mutation ($id: ID!) { revokeSession(id: $id) }",
+        variables: { id: randomUUID() },
+        as: null,
+        path: ["revokeSession"],
+      };
+    }
+    const fresh = await world.freshCaller(column);
+    const target = columnIsOwner(column) ? fresh : await world.freshCaller("anonymous");
     return {
       document: "mutation ($id: ID!) { revokeSession(id: $id) }",
-      variables: { id: fresh?.sessionId ?? randomUUID() },
+      variables: { id: target.sessionId },
       as: fresh,
       path: ["revokeSession"],
     };
