@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { LOG_FORMATS, type LogFormat } from "../logging/logger";
 
 export const SIGNING_ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256"] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
@@ -122,6 +123,15 @@ export const migrationMode: Parser<MigrationMode> = {
     const mode = MIGRATION_MODES.find((known) => known === value.toLowerCase());
     if (!mode) problems.push(`${name} must be one of ${MIGRATION_MODES.join(", ")}`);
     return mode;
+  },
+};
+
+export const logFormat: Parser<LogFormat> = {
+  accepts: LOG_FORMATS.map((format) => `\`${format}\``).join(", "),
+  parse(value, { name, problems }) {
+    const format = LOG_FORMATS.find((known) => known === value.toLowerCase());
+    if (!format) problems.push(`${name} must be one of ${LOG_FORMATS.join(", ")}`);
+    return format;
   },
 };
 
