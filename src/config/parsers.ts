@@ -19,7 +19,7 @@ export interface ParseContext {
 
 /**
  * Turns the trimmed, non-blank text of one variable into its value, or records the problem and
- * returns undefined. `accepts` is the range in words for the README and .env.example, kept here
+ * returns undefined. `accepts` is the range in words for docs/configuration.md and .env.example, kept here
  * so that the documented bounds are the enforced ones.
  */
 export interface Parser<T> {

@@ -21,8 +21,8 @@ import {
 } from "./parsers";
 
 /**
- * One environment variable: what it means (one line of Markdown, shown in the README's
- * Configuration table and in .env.example), how its text is parsed, and either the default as one
+ * One environment variable: what it means (one line of Markdown, shown in the
+ * Configuration table of docs/configuration.md and in .env.example), how its text is parsed, and either the default as one
  * would write it or, when the default depends on other variables, what being unset means.
  */
 export type Declaration<T> = {
