@@ -117,23 +117,21 @@ export function durationMillis(minMs: number, maxMs: number): Parser<number> {
 export const MIGRATION_MODES = ["auto", "run", "wait"] as const;
 export type MigrationMode = (typeof MIGRATION_MODES)[number];
 
-export const migrationMode: Parser<MigrationMode> = {
-  accepts: MIGRATION_MODES.map((mode) => `\`${mode}\``).join(", "),
-  parse(value, { name, problems }) {
-    const mode = MIGRATION_MODES.find((known) => known === value.toLowerCase());
-    if (!mode) problems.push(`${name} must be one of ${MIGRATION_MODES.join(", ")}`);
-    return mode;
-  },
-};
+/** One of a few names, in any case. */
+function oneOf<T extends string>(names: readonly T[]): Parser<T> {
+  return {
+    accepts: names.map((known) => `\`${known}\``).join(", "),
+    parse(value, { name, problems }) {
+      const found = names.find((known) => known === value.toLowerCase());
+      if (!found) problems.push(`${name} must be one of ${names.join(", ")}`);
+      return found;
+    },
+  };
+}
 
-export const logFormat: Parser<LogFormat> = {
-  accepts: LOG_FORMATS.map((format) => `\`${format}\``).join(", "),
-  parse(value, { name, problems }) {
-    const format = LOG_FORMATS.find((known) => known === value.toLowerCase());
-    if (!format) problems.push(`${name} must be one of ${LOG_FORMATS.join(", ")}`);
-    return format;
-  },
-};
+export const migrationMode: Parser<MigrationMode> = oneOf(MIGRATION_MODES);
+
+export const logFormat: Parser<LogFormat> = oneOf(LOG_FORMATS);
 
 /** true/false, yes/no, on/off or 1/0, in any case. */
 export const boolean: Parser<boolean> = {
