@@ -14,6 +14,7 @@ import { contextFactory } from "../context/context.factory";
 import type { RequestContext } from "../context/context.type";
 import { type Clock, systemClock } from "../core/clock";
 import { assertCausalReadsOnGalera } from "../db/galera";
+import { databaseUnreachable } from "../db/database-setup-error";
 import { migrate } from "../db/migrate";
 import { chargeResolvedFields, ExecutionBudgets } from "../request-limits/budget";
 import { executionBudgetPlugin } from "../request-limits/budget.plugin";
@@ -78,14 +79,18 @@ export interface App {
 
 /** The composition root: config -> data source -> services -> schema -> HTTP app. */
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<App> {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const logger = overrides.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   const lifecycle = new Lifecycle(logger);
   const dataSource = overrides.dataSource ?? createAppDataSource(config.database);
   lifecycle.add(
     "database",
     startable({
       start: async () => {
-        if (!dataSource.isInitialized) await dataSource.initialize();
+        if (!dataSource.isInitialized) {
+          await dataSource.initialize().catch((error: unknown) => {
+            throw databaseUnreachable(config.database, error);
+          });
+        }
         await assertCausalReadsOnGalera(dataSource);
         await migrate(dataSource, {
           mode: config.migrations.mode,

@@ -2,6 +2,7 @@ import { KeyObject } from "node:crypto";
 import { ConfigError } from "./config-error";
 import { developmentSecret } from "./dev-secret";
 import { MIN_SECRET_BYTES } from "./key-material";
+import type { LogFormat } from "../logging/logger";
 import type { DatabaseConfig, MigrationMode, TrustProxy } from "./parsers";
 import { checkPreviousKeys, type JwtKeys, type JwtKeySource, parseJwtKeys } from "./signing-keys";
 import { type Env, type VariableName, variableReader } from "./variables";
@@ -72,7 +73,10 @@ export interface AppConfig {
   /** Send Strict-Transport-Security (only meaningful behind HTTPS). */
   readonly hsts: boolean;
   readonly logLevel: string;
+  readonly logFormat: LogFormat;
   readonly dataDir: string;
+  /** Where the generated development secret is kept, and whether this start made it. */
+  readonly developmentSecret?: { readonly file: string; readonly created: boolean };
 }
 
 export interface JwtConfig extends JwtKeySource {
@@ -152,6 +156,7 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
   const host = read("HOST");
   const port = read("PORT");
   const logLevel = read("LOG_LEVEL", envName === "test" ? "silent" : "info");
+  const logFormat = read("LOG_FORMAT", envName === "development" ? "pretty" : "json");
   const dataDir = read("DATA_DIR");
   const database = read("DATABASE_URL");
   const migrations = {
@@ -286,6 +291,8 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     corsOrigins,
     hsts,
     logLevel,
+    logFormat,
+    developmentSecret: devSecret && { file: devSecret.file, created: devSecret.created },
     dataDir,
   });
 }

@@ -28,7 +28,7 @@ export function envExample(): string {
   return [header.map(comment).join("\n"), ...blocks].join("\n\n") + "\n";
 }
 
-/** The README's Configuration table: one row per variable, aligned as prettier aligns it. */
+/** The Configuration table of docs/configuration.md: one row per variable, aligned as prettier aligns it. */
 export function configurationTable(): string {
   const rows = declarations.map(([name, declaration]) => {
     const unset = "default" in declaration ? `\`${declaration.default}\`` : declaration.whenUnset;
@@ -44,15 +44,15 @@ export function configurationTable(): string {
   return [line(header), line(widths.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
 }
 
-/** `readme` with the text between the table markers replaced by the current table. */
-export function withConfigurationTable(readme: string): string {
-  const begin = readme.indexOf(TABLE_BEGIN);
-  const end = readme.indexOf(TABLE_END);
+/** `page` with the text between the table markers replaced by the current table. */
+export function withConfigurationTable(page: string): string {
+  const begin = page.indexOf(TABLE_BEGIN);
+  const end = page.indexOf(TABLE_END);
   if (begin < 0 || end < begin) {
-    throw new Error(`README.md lacks the markers ${TABLE_BEGIN} ... ${TABLE_END}`);
+    throw new Error(`docs/configuration.md lacks the markers ${TABLE_BEGIN} ... ${TABLE_END}`);
   }
-  const before = readme.slice(0, begin + TABLE_BEGIN.length);
-  return `${before}\n\n${configurationTable()}\n\n${readme.slice(end)}`;
+  const before = page.slice(0, begin + TABLE_BEGIN.length);
+  return `${before}\n\n${configurationTable()}\n\n${page.slice(end)}`;
 }
 
 /** Columns as a terminal (and prettier) counts them: one per code point here, no wide glyphs. */

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { LOG_FORMATS, type LogFormat } from "../logging/logger";
 
 export const SIGNING_ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256"] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
@@ -18,7 +19,7 @@ export interface ParseContext {
 
 /**
  * Turns the trimmed, non-blank text of one variable into its value, or records the problem and
- * returns undefined. `accepts` is the range in words for the README and .env.example, kept here
+ * returns undefined. `accepts` is the range in words for docs/configuration.md and .env.example, kept here
  * so that the documented bounds are the enforced ones.
  */
 export interface Parser<T> {
@@ -116,14 +117,21 @@ export function durationMillis(minMs: number, maxMs: number): Parser<number> {
 export const MIGRATION_MODES = ["auto", "run", "wait"] as const;
 export type MigrationMode = (typeof MIGRATION_MODES)[number];
 
-export const migrationMode: Parser<MigrationMode> = {
-  accepts: MIGRATION_MODES.map((mode) => `\`${mode}\``).join(", "),
-  parse(value, { name, problems }) {
-    const mode = MIGRATION_MODES.find((known) => known === value.toLowerCase());
-    if (!mode) problems.push(`${name} must be one of ${MIGRATION_MODES.join(", ")}`);
-    return mode;
-  },
-};
+/** One of a few names, in any case. */
+function oneOf<T extends string>(names: readonly T[]): Parser<T> {
+  return {
+    accepts: names.map((known) => `\`${known}\``).join(", "),
+    parse(value, { name, problems }) {
+      const found = names.find((known) => known === value.toLowerCase());
+      if (!found) problems.push(`${name} must be one of ${names.join(", ")}`);
+      return found;
+    },
+  };
+}
+
+export const migrationMode: Parser<MigrationMode> = oneOf(MIGRATION_MODES);
+
+export const logFormat: Parser<LogFormat> = oneOf(LOG_FORMATS);
 
 /** true/false, yes/no, on/off or 1/0, in any case. */
 export const boolean: Parser<boolean> = {

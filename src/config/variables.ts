@@ -9,6 +9,7 @@ import {
   integer,
   kid,
   limit,
+  logFormat,
   migrationMode,
   nodeEnvironment,
   origins,
@@ -20,8 +21,8 @@ import {
 } from "./parsers";
 
 /**
- * One environment variable: what it means (one line of Markdown, shown in the README's
- * Configuration table and in .env.example), how its text is parsed, and either the default as one
+ * One environment variable: what it means (one line of Markdown, shown in the
+ * Configuration table of docs/configuration.md and in .env.example), how its text is parsed, and either the default as one
  * would write it or, when the default depends on other variables, what being unset means.
  */
 export type Declaration<T> = {
@@ -52,6 +53,12 @@ export const VARIABLES = {
     meaning: "pino level (`info`, `warn`, `silent`, ...)",
     whenUnset: "`info` (`silent` under `NODE_ENV=test`)",
     parser: text,
+  },
+  LOG_FORMAT: {
+    meaning:
+      "`pretty`: a start-up summary and coloured lines for a person; `json`: one JSON object a line, for a collector",
+    whenUnset: "`pretty` under `NODE_ENV=development`, else `json`",
+    parser: logFormat,
   },
   DATA_DIR: { meaning: "where the development secret is kept", default: "./data", parser: path },
   DATABASE_URL: {

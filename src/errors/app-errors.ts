@@ -71,25 +71,34 @@ export type TokenCheck =
 
 export type InvalidTokenReason = "TOKEN_EXPIRED";
 
+/** What a header that is not one bearer token is told: the shape asked for, nothing about a token. */
+export const MALFORMED_AUTHORIZATION_MESSAGE =
+  'The Authorization header is malformed: expected "Authorization: Bearer <token>".';
+
+function invalidTokenMessage(check: TokenCheck): string {
+  if (check === "expired") return "The access token has expired.";
+  if (check === "authorization-scheme") return MALFORMED_AUTHORIZATION_MESSAGE;
+  return "The access token is invalid.";
+}
+
 /**
  * A bearer token was sent and refused: the whole request fails with HTTP 401 (RFC 6750).
- * Every failure shares one message so that a forger learns nothing about which check failed;
- * only an expired token says so, so that a client knows to refresh. `check` stays internal.
+ * Every failure of a token shares one message so that a forger learns nothing about which check
+ * failed; only an expired token says so, so that a client knows to refresh. A header that is
+ * not `Bearer <token>` at all (another scheme, a bare token, nothing after `Bearer`) says which
+ * shape is expected: that is a client's mistake in writing the header, and tells nothing about
+ * any token. `check` stays internal.
  */
 export class InvalidTokenError extends AppError {
   readonly reason?: InvalidTokenReason;
 
   constructor(readonly check: TokenCheck) {
     const reason = check === "expired" ? "TOKEN_EXPIRED" : undefined;
-    super(
-      reason === "TOKEN_EXPIRED" ? "The access token has expired." : "The access token is invalid.",
-      ErrorCode.Unauthenticated,
-      {
-        status: 401,
-        headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' },
-        extensions: reason ? { reason } : {},
-      },
-    );
+    super(invalidTokenMessage(check), ErrorCode.Unauthenticated, {
+      status: 401,
+      headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' },
+      extensions: reason ? { reason } : {},
+    });
     this.reason = reason;
   }
 }

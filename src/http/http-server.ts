@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RequestListener } from "node:http";
 import { createServer } from "node:http";
+import { StartupError } from "../core/startup-error";
 
 /**
  * The listening socket, as a part of the application's lifecycle: `start` listens, `stop` stops
@@ -30,7 +31,7 @@ export class HttpServer {
     const server = createServer(this.handler);
     this.prepare(server);
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      server.once("error", (error) => reject(this.listenFailure(error)));
       server.listen(this.port, this.host, () => {
         server.off("error", reject);
         resolve();
@@ -38,6 +39,26 @@ export class HttpServer {
     });
     this.server = server;
     this.address = server.address() as AddressInfo;
+  }
+
+  /** What a person starting the server needs to read when it cannot listen, in one line. */
+  private listenFailure(error: NodeJS.ErrnoException): Error {
+    const where = `${this.host}:${this.port}`;
+    switch (error.code) {
+      case "EADDRINUSE":
+        return new StartupError(
+          `Port ${this.port} is already in use: stop the other server or set PORT`,
+        );
+      case "EACCES":
+        return new StartupError(
+          `Port ${this.port} on ${this.host} needs privileges: set PORT to one above 1023`,
+        );
+      case "EADDRNOTAVAIL":
+      case "ENOTFOUND":
+        return new StartupError(`HOST ${this.host} is not an address of this machine: set HOST`);
+      default:
+        return new StartupError(`Cannot listen on ${where}: ${error.message}`);
+    }
   }
 
   async stop(): Promise<void> {

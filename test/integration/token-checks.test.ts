@@ -175,6 +175,34 @@ describe.each(databaseKinds())("access token verification ($name)", (kind) => {
     },
   );
 
+  it.each([
+    ["another scheme", "Token abc"],
+    ["a bare JWT without Bearer", "<token>"],
+    ["Bearer with nothing after it", "Bearer"],
+    ["Bearer and spaces", "Bearer   "],
+  ])(
+    "tells a malformed Authorization header (%s) which shape is expected, with the same 401",
+    async (_name, written) => {
+      const authorization = written.replace("<token>", user.accessToken);
+      const response = await server.gql(ME, {}, { headers: { authorization } });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+      expect(response.body.data).toBeUndefined();
+      expect(response.body.errors).toHaveLength(1);
+      expect(response.body.errors?.[0].message).toBe(
+        'The Authorization header is malformed: expected "Authorization: Bearer <token>".',
+      );
+      expect(response.body.errors?.[0].extensions).toEqual({ code: "UNAUTHENTICATED" });
+    },
+  );
+
+  it("keeps the one vague message for a well-formed header whose token is refused", async () => {
+    const forged = tamper(user.accessToken, "not the server's secret".repeat(2), {});
+    const response = await server.gql(ME, {}, { token: forged });
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0].message).toBe("The access token is invalid.");
+  });
+
   it("never reads a token from the query string", async () => {
     const response = await fetch(
       `${server.url}/graphql?access_token=${encodeURIComponent(user.accessToken)}`,

@@ -18,7 +18,10 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `node dist/src/main.js` and waits for its "listening" log line (PORT=0 picks a free port). */
+/**
+ * Starts `node dist/src/main.js` and waits for its "listening" log line (PORT=0 picks a free
+ * port; LOG_FORMAT=json unless the test sets it).
+ */
 export function startServerProcess(
   cwd: string,
   env: NodeJS.ProcessEnv,
@@ -26,7 +29,8 @@ export function startServerProcess(
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [MAIN_JS], {
     cwd,
-    env: { PORT: "0", ...env },
+    // JSON lines, as a log collector reads them: the "listening" line below is found by its url.
+    env: { PORT: "0", LOG_FORMAT: "json", ...env },
     stdio: "pipe",
   });
   let output = "";
@@ -40,7 +44,8 @@ export function startServerProcess(
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(output);
+      // `"url":"..."` in JSON lines, `url: "..."` in pretty ones.
+      const match = /"?url"?: ?"(http:\/\/[^"]+)\/graphql"/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({

@@ -63,6 +63,9 @@ export async function startTestServer(
     JWT_SECRET: secret,
     HOST: "127.0.0.1",
     PORT: "0",
+    // Silent whatever NODE_ENV a test picks (production's posture logs at info): a test that
+    // reads the logs passes its own logger.
+    LOG_LEVEL: "silent",
     ...options.env,
   });
   const app = await createApp(config, {

@@ -7,7 +7,7 @@ import { BearerAuthentication, type Subjects } from "../../../src/auth/bearer-au
 import type { SessionStanding } from "../../../src/auth/session-directory";
 import type { User } from "../../../src/users/user.entity";
 import { ServiceUnavailableError } from "../../../src/errors/app-errors";
-import { InvalidTokenError } from "../../../src/errors/app-errors";
+import { InvalidTokenError, MALFORMED_AUTHORIZATION_MESSAGE } from "../../../src/errors/app-errors";
 import { Role } from "../../../src/core/role";
 import { CapturedLog } from "../../support/captured-log";
 import { frozenClock } from "../../support/frozen-clock";
@@ -206,7 +206,8 @@ describe("authenticate", () => {
     ["the scheme glued to the token", `Bearer${token}`],
   ])("refuses %s with a 401 invalid_token error", async (_name, authorization) => {
     const error = await refusal(authorization);
-    expect(error.message).toBe("The access token is invalid.");
+    // Not a token refused but a header of the wrong shape: the message says which is expected.
+    expect(error.message).toBe(MALFORMED_AUTHORIZATION_MESSAGE);
     expect(error.extensions.code).toBe("UNAUTHENTICATED");
     expect(error.extensions.http).toEqual({
       status: 401,
