@@ -89,12 +89,15 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
     expect(report.status).toBe("ready");
     expect(report.eventLoopDelayMs.max).toBeGreaterThanOrEqual(STALL_MS - 200);
     expect(report.revocationViewAgeMs).toBeLessThan(1_000);
-    const deadline = Date.now() + 5_000;
+    // One line per 10-second interval at most: on a loaded machine an earlier, shorter hold-up
+    // may take the interval's line, and the stall's comes with the next one.
     const held = () => log.lines().filter((line) => line.msg === "event loop held up");
-    while (held().length === 0 && Date.now() < deadline) await sleep(50);
-    expect(held()).toHaveLength(1);
-    expect(held()[0]).toMatchObject({ level: 40, staleWaits: expect.any(Number) });
-    expect((held()[0].eventLoopDelayMs as { max: number }).max).toBeGreaterThanOrEqual(1_000);
+    const stallLine = () =>
+      held().find((line) => (line.eventLoopDelayMs as { max: number }).max >= 1_000);
+    const deadline = Date.now() + 12_000;
+    while (!stallLine() && Date.now() < deadline) await sleep(50);
+    expect(stallLine()).toMatchObject({ level: 40, staleWaits: expect.any(Number) });
+    expect(held().length).toBeLessThanOrEqual(2);
   });
 
   it("never honours a token that another instance revoked just before the stall", async () => {
@@ -114,7 +117,12 @@ describe.each(databaseKinds())("a busy event loop is not an outage ($name)", (ki
           PreparedRequest.graphql(server.url, ME_QUERY, user.accessToken),
         ),
       );
-      if (server.app.revocationView.stats().rowsRead !== rowsRead && attempt < 5) continue;
+      if (server.app.revocationView.stats().rowsRead !== rowsRead && attempt < 5) {
+        // Left open, these would be closed unanswered by the server's header timeout later,
+        // failing whichever test runs then.
+        prepared.forEach((request) => request.abandon());
+        continue;
+      }
       expect(server.app.revocationView.stats().rowsRead).toBe(rowsRead);
 
       await blockEventLoop(STALL_MS, () => prepared.forEach((request) => request.send()));

@@ -63,6 +63,12 @@ export class PreparedRequest {
   send(): void {
     this.socket.write(this.bytes);
   }
+
+  /** Closes the connection unsent; its response, which can no longer come, is not awaited. */
+  abandon(): void {
+    this.response.catch(() => undefined);
+    this.socket.destroy();
+  }
 }
 
 /** Reads one response up to the server's close (the request said `Connection: close`). */
