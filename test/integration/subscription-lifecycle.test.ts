@@ -175,6 +175,19 @@ describe.each(databaseKinds())("the token lifecycle on a socket, on $name", (kin
     expect(me.status).toBe(503);
   });
 
+  it("closes with 4401 within about 10 s when the user is deleted by hand", async () => {
+    const server = await start();
+    const user = await registerUser(server);
+    const live = connect(server, user.accessToken);
+    await live.acknowledged;
+    // Past the API: no revocation is logged. The sessions go with the user (ON DELETE CASCADE).
+    await server.app.dataSource.query("DELETE FROM users WHERE id = ?", [user.id]);
+    const deletedAt = performance.now();
+    const closed = await live.closed;
+    expect(closed).toMatchObject({ code: 4401, reason: "Unauthorized" });
+    expect(closed.at - deletedAt).toBeLessThan(11_000);
+  }, 20_000);
+
   it("closes open sockets with 1001 when the server stops", async () => {
     const server = await start();
     const user = await registerUser(server);
