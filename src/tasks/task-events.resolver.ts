@@ -2,7 +2,7 @@ import { Arg, Authorized, Resolver, Root, Subscription } from "type-graphql";
 import type { RequestContext } from "../context/context.type";
 import { Requires } from "../authorization/requires";
 import { rules } from "../authorization/rules";
-import { InternalError } from "../errors/app-errors";
+import { BadRequestError } from "../errors/app-errors";
 import { changeVisibleTo, type TaskChange, type TaskChangeFeed } from "./task-change";
 import { TaskEvent } from "./task-event.types";
 
@@ -12,6 +12,9 @@ export interface LiveRequestContext extends RequestContext {
   /** Fresh loaders and budget for the next event: each event is executed like a request. */
   startEvent(): void;
 }
+
+const OVER_WEBSOCKET_ONLY =
+  "Subscriptions are served over WebSocket (graphql-ws) on this path, not over HTTP.";
 
 function isLive(context: RequestContext): context is LiveRequestContext {
   return "taskChanges" in context;
@@ -27,7 +30,7 @@ export class TaskEventsResolver {
       "Only over graphql-ws (the graphql-transport-ws subprotocol) on /graphql.",
     subscribe: ({ args, context }) => {
       const live = context as RequestContext;
-      if (!isLive(live)) throw new InternalError("taskEvents runs only over a WebSocket");
+      if (!isLive(live)) throw new BadRequestError(OVER_WEBSOCKET_ONLY);
       const all = (args as { all?: boolean | null }).all === true;
       // Each change is asked against the caller as the revocation view knows them now (the
       // context's principal is read afresh): a role removed stops everyone else's tasks at the
@@ -43,9 +46,11 @@ export class TaskEventsResolver {
     },
   })
   taskEvents(
-    @Root() change: TaskChange,
+    @Root() change: TaskChange | undefined,
     @Arg("all", () => Boolean, { nullable: true, defaultValue: false }) _all: boolean | null,
   ): TaskEvent {
+    // Over HTTP, Apollo executes a subscription as a query: no event, only this resolver.
+    if (change === undefined) throw new BadRequestError(OVER_WEBSOCKET_ONLY);
     return { kind: change.kind, taskId: change.taskId, task: change.task };
   }
 }

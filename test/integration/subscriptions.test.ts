@@ -165,6 +165,21 @@ describe.each(databaseKinds())("subscriptions on $name", (kind) => {
     }
   });
 
+  it("answers a subscription sent over HTTP with BAD_REQUEST", async () => {
+    const user = await registerUser(server);
+    const response = await server.gql(
+      `subscription { taskEvents { taskId } }`,
+      {},
+      { token: user.accessToken },
+    );
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining("WebSocket"),
+        extensions: { code: "BAD_REQUEST" },
+      }),
+    ]);
+  });
+
   it("closes a browser socket from an origin off CORS_ORIGINS with 4403", async () => {
     const user = await registerUser(server);
     const live = connect({ token: user.accessToken, origin: "https://evil.example" });
