@@ -58,6 +58,7 @@ export function createSubscriptionServer(parts: SubscriptionParts): Subscription
     recheck: (principal) => bearer.recheck(principal),
     current: (principal) => revocationView.check(principal),
     isViewFresh: () => revocationView.viewAgeMs() <= config.revocation.maxStalenessMs,
+    awaitFreshView: () => revocationView.awaitFreshView(),
     budget: () => parts.budgets.forRequest(),
     formatError: createFormatError(parts.logger, {
       suggestions: config.suggestions,

@@ -34,6 +34,8 @@ export interface SubscriptionServerOptions extends OperationSources {
   recheck(principal: Principal): Promise<Principal | null>;
   /** Whether the revocation view is within its bound. */
   isViewFresh(): boolean;
+  /** Past the bound only because the event loop was busy: waits (bounded) for one fresh read. */
+  awaitFreshView(): Promise<void>;
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
 }
 
@@ -52,6 +54,7 @@ export class SubscriptionServer implements Startable {
   private stopping = false;
   private sweep?: NodeJS.Timeout;
   private lastSubjectCheck = 0;
+  private awaitingFreshView = false;
 
   constructor(private readonly options: SubscriptionServerOptions) {
     this.allowedOrigins = new Set(options.corsOrigins);
@@ -279,9 +282,17 @@ export class SubscriptionServer implements Startable {
   private sweepSockets(): void {
     if (this.connections.size === 0) return;
     if (!this.options.isViewFresh()) {
-      for (const connection of [...this.connections]) {
-        connection.close(CloseCode.ServiceUnavailable, CloseReason.ServiceUnavailable);
-      }
+      // As HTTP does: a view past its bound only because the loop was held gets one fresh read
+      // (at most a few hundred milliseconds); one that cannot be read closes every socket.
+      if (this.awaitingFreshView) return;
+      this.awaitingFreshView = true;
+      void this.options.awaitFreshView().then(() => {
+        this.awaitingFreshView = false;
+        if (this.options.isViewFresh()) return;
+        for (const connection of [...this.connections]) {
+          connection.close(CloseCode.ServiceUnavailable, CloseReason.ServiceUnavailable);
+        }
+      });
       return;
     }
     const now = systemMonotonic();
