@@ -1,6 +1,8 @@
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
 import { Role } from "../../src/core/role";
 import { databaseKinds } from "../support/databases";
-import { CREATE_TASK, LOGOUT, SET_USER_ROLES } from "../support/documents";
+import { CREATE_TASK, LOGOUT, REFRESH, SET_USER_ROLES } from "../support/documents";
 import { registerUser, signedInWithRoles, type SignedInUser } from "../support/factories";
 import { recordFigure } from "../support/figures";
 import { ShiftedClock } from "../support/shifted-clock";
@@ -10,6 +12,7 @@ import {
   subscribe,
   TASK_EVENTS,
   type TaskEventData,
+  wsUrl,
 } from "../support/subscriptions";
 import { startTestServer, type TestServer } from "../support/test-server";
 import { sleep } from "../support/time";
@@ -125,6 +128,54 @@ describe.each(databaseKinds())("the token lifecycle on a socket, on $name", (kin
     // Issued a few hundred milliseconds before the ack, for two seconds.
     expect(closed.at - connectedAt).toBeLessThan(2_300);
     expect(closed.at - connectedAt).toBeGreaterThan(1_000);
+  });
+
+  it("lets a client refresh on TOKEN_EXPIRED and subscribe again on the same client", async () => {
+    const server = await start({ env: { ACCESS_TOKEN_TTL: "2s" } });
+    const user = await registerUser(server);
+    let token = user.accessToken;
+    let refreshToken = user.refreshToken;
+    const client = createClient({
+      url: wsUrl(server.url),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: () => ({ authorization: `Bearer ${token}` }),
+    });
+    const closes: Array<{ code: number; reason: string }> = [];
+    const ids: string[] = [];
+    const resubscribed = new Promise<void>((resolve) => {
+      const watch = () =>
+        client.subscribe<TaskEventData>(
+          { query: TASK_EVENTS },
+          {
+            next: (result) => {
+              if (result.data) ids.push(result.data.taskEvents.taskId);
+            },
+            error: (error) => {
+              const { code, reason } = error as { code: number; reason: string };
+              closes.push({ code, reason });
+              void server
+                .gql<{ refresh: { accessToken: string; refreshToken: string } }>(REFRESH, {
+                  refreshToken,
+                })
+                .then((response) => {
+                  ({ accessToken: token, refreshToken } = response.body.data!.refresh);
+                  watch();
+                  resolve();
+                });
+            },
+            complete: () => undefined,
+          },
+        );
+      watch();
+    });
+    await resubscribed;
+    expect(closes).toEqual([{ code: 4401, reason: "TOKEN_EXPIRED" }]);
+    await sleep(200);
+    const id = await createTask(server, { ...user, accessToken: token }, "after refresh");
+    for (let i = 0; i < 50 && ids.length === 0; i++) await sleep(20);
+    expect(ids).toEqual([id]);
+    await client.dispose();
   });
 
   it("refuses an already expired token at connection_init with 4401 TOKEN_EXPIRED", async () => {
