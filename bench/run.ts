@@ -21,6 +21,7 @@ import {
   prepareNestedTasks,
 } from "./nested-tasks";
 import { type BenchDatabase, RevocationLogWriter } from "./revocation-log";
+import { runSocketBenchmark } from "./sockets";
 import { benchServerEnv, findFreePort, ServerProcess } from "./server";
 import { fixed, printTable } from "./table";
 
@@ -57,7 +58,7 @@ function integerFromEnv(name: string, fallback: number, min: number, max: number
 }
 
 /** What BENCH_ONLY can name; unset, the run does them all in this order. */
-const WORKLOADS = ["tokens", "me", "login", "nested", "revoked"] as const;
+const WORKLOADS = ["tokens", "me", "login", "nested", "sockets", "revoked"] as const;
 type Workload = (typeof WORKLOADS)[number];
 const isWorkload = (name: string): name is Workload =>
   (WORKLOADS as readonly string[]).includes(name);
@@ -382,6 +383,22 @@ async function main(resources: Resources): Promise<void> {
           verifyBody: isNestedTasksAnswer,
         }),
       ],
+    );
+  }
+  if (only.has("sockets") && problems.length === 0) {
+    const count = integerFromEnv("BENCH_SOCKETS", 1_000, 2, 10_000);
+    progress(`opening ${fixed(count, 0)} idle authenticated sockets, then revoking their sessions`);
+    const sockets = await runSocketBenchmark(server, count);
+    const perSocket =
+      sockets.rssBefore !== undefined && sockets.rssAfter !== undefined
+        ? `${fixed((sockets.rssAfter - sockets.rssBefore) / count / 1024, 1)} KiB`
+        : "?";
+    console.log(
+      `sockets: ${fixed(count, 0)} idle authenticated sockets (one taskEvents subscription each) ` +
+        `opened in ${fixed(sockets.openMillis / 1000, 2)} s; server RSS ` +
+        `${mebibytes(sockets.rssBefore)} -> ${mebibytes(sockets.rssAfter)} MiB, ${perSocket} per socket; ` +
+        `logout to close: ${fixed(sockets.oneClosedMillis, 1)} ms for one session among them, ` +
+        `${fixed(sockets.allClosedMillis, 1)} ms for the last of ${fixed(count - 1, 0)} sharing a session`,
     );
   }
   let revocations: RevocationLoad | undefined;

@@ -40,6 +40,11 @@ import { createAppDataSource } from "./data-source";
 import { Lifecycle, periodic, startable } from "./lifecycle";
 import { buildAppSchema } from "./schema";
 import { createServices, revocationSettings, type Services } from "./services";
+import { createSubscriptionServer, createTaskChangeBus } from "./subscriptions";
+import type { SubscriptionLimits } from "../subscriptions/close-codes";
+import { LiveSockets } from "../subscriptions/live-sockets";
+import type { SubscriptionServer } from "../subscriptions/subscription-server";
+import { TaskEventsResolver } from "../tasks/task-events.resolver";
 
 /** Expired revocations, sessions and counters are deleted this often, by any instance. */
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
@@ -52,6 +57,8 @@ export interface AppOverrides {
   readonly hasher?: PasswordHasher;
   readonly dataSource?: DataSource;
   readonly rateLimiter?: RateLimiter;
+  /** Tighter socket bounds, for tests (the defaults: subscriptions/close-codes.ts). */
+  readonly subscriptionLimits?: Partial<SubscriptionLimits>;
 }
 
 export interface RunningApp {
@@ -66,6 +73,8 @@ export interface App {
   readonly services: Services;
   /** This instance's view of the revocation log (its age and counts, for health and tests). */
   readonly revocationView: DatabaseRevocationView;
+  /** graphql-ws on /graphql: its open sockets, for health and benchmarks. */
+  readonly subscriptions: SubscriptionServer;
   /**
    * Starts every part in order: the database (migrated), the revocation view, the fan-out, the
    * rate-limit counters, the password hasher, the purge timer, Apollo, then the HTTP listener.
@@ -109,6 +118,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   // The users and sessions behind tokens, from memory; what the view learns reaches them at once.
   const userDirectory = new UserDirectory(dataSource.getRepository(User));
   const sessionDirectory = new SessionDirectory(dataSource.getRepository(Session));
+  // Sockets by session: an ended session closes its sockets as soon as the view learns of it.
+  const liveSockets = new LiveSockets();
   const revocationView = new DatabaseRevocationView(
     dataSource,
     revocationSettings(config),
@@ -116,17 +127,23 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     logger,
     {
       observer: {
-        sessionsEnded: (ids) => ids.forEach((id) => sessionDirectory.ended(id)),
+        sessionsEnded: (ids) => {
+          ids.forEach((id) => sessionDirectory.ended(id));
+          liveSockets.sessionsEnded(ids);
+        },
         rolesChanged: (userId) => userDirectory.changed(userId),
       },
     },
   );
   lifecycle.add("revocation view", revocationView);
+  const taskChanges = createTaskChangeBus(config, logger);
+  lifecycle.add("task changes", taskChanges);
   const services = createServices(config, dataSource, lifecycle, {
     logger,
     clock,
     hasher: overrides.hasher,
     revocationView,
+    taskChanges,
   });
   const { audit } = services;
 
@@ -228,10 +245,26 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     },
   });
   lifecycle.add("graphql", startable({ stop: () => apollo.stop() }));
-  const http = new HttpServer(app, config.port, config.host, (server) =>
-    applyServerTimeouts(server, config.httpServer, logger),
-  );
+  const subscriptions = createSubscriptionServer({
+    config,
+    logger,
+    clock,
+    schema,
+    services,
+    bearer,
+    revocationView,
+    sockets: liveSockets,
+    bus: taskChanges,
+    budgets,
+    limits: overrides.subscriptionLimits,
+  });
+  const http = new HttpServer(app, config.port, config.host, (server) => {
+    applyServerTimeouts(server, config.httpServer, logger);
+    subscriptions.attach(server);
+  });
   lifecycle.add("http", http);
+  // Stopped before the HTTP listener drains: open sockets would hold its close.
+  lifecycle.add("subscriptions", subscriptions);
 
   return {
     config,
@@ -239,6 +272,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     dataSource,
     services,
     revocationView,
+    subscriptions,
     start: async () => {
       await lifecycle.start();
       return { url: http.url };
@@ -261,6 +295,7 @@ export async function buildExecutableSchema(
     .register(AuthResolver, new AuthResolver(services.auth))
     .register(UserResolver, new UserResolver(services.users, userDirectory))
     .register(TaskResolver, new TaskResolver(services.tasks, userByIdLoader(services.users)))
+    .register(TaskEventsResolver, new TaskEventsResolver())
     .register(UserTasksResolver, new UserTasksResolver(tasksByOwnerLoader(services.tasks)))
     .register(SessionResolver, new SessionResolver(services.sessions));
   return chargeResolvedFields(

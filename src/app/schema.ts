@@ -9,6 +9,7 @@ import { schemaDirectives } from "../graphql/directives";
 import { databaseErrorsMiddleware } from "../graphql/database-errors.middleware";
 import { SessionResolver } from "../auth/session.resolver";
 import { TaskResolver } from "../tasks/task.resolver";
+import { TaskEventsResolver } from "../tasks/task-events.resolver";
 import { UserTasksResolver } from "../tasks/user-tasks.resolver";
 import { UserResolver } from "../users/user.resolver";
 
@@ -19,9 +20,23 @@ export const resolvers = [
   AuthResolver,
   UserResolver,
   TaskResolver,
+  TaskEventsResolver,
   UserTasksResolver,
   SessionResolver,
 ] as const;
+
+/**
+ * type-graphql wants a PubSub as soon as a schema has a subscription, even though `taskEvents`
+ * brings its own `subscribe` (the socket's feed, subscriptions/): this one is never used.
+ */
+const unusedPubSub = {
+  publish: () => {
+    throw new InternalError("Subscriptions read the socket's feed, not a PubSub");
+  },
+  subscribe: () => {
+    throw new InternalError("Subscriptions read the socket's feed, not a PubSub");
+  },
+};
 
 /** Resolver instances come from the composition root; building the schema alone needs none. */
 const noContainer: ContainerType = {
@@ -41,6 +56,7 @@ export function buildAppSchema(
     authChecker: authorizer.checker,
     authMode: "error",
     directives: [...schemaDirectives],
+    pubSub: unusedPubSub,
     globalMiddlewares: [databaseErrorsMiddleware],
     // The contract names the scalar DateTime; type-graphql 2 would call it DateTimeISO.
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

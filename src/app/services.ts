@@ -17,6 +17,7 @@ import { type Clock, systemClock } from "../core/clock";
 import type { Logger } from "../logging/logger";
 import { Task } from "../tasks/task.entity";
 import { TaskService } from "../tasks/task.service";
+import type { TaskChangeSink } from "../tasks/task-change";
 import { Argon2PasswordHasher, type PasswordHasher } from "../users/password-hasher";
 import { User } from "../users/user.entity";
 import { UserService } from "../users/user.service";
@@ -47,6 +48,8 @@ export interface ServiceOptions {
    * revocations, through the same log and fan-out.
    */
   readonly revocationView?: DatabaseRevocationView;
+  /** Where task changes go for subscribers (a server's bus); nowhere for the CLI. */
+  readonly taskChanges?: TaskChangeSink;
 }
 
 /**
@@ -111,7 +114,13 @@ export function createServices(
     clock,
   );
   const auth = new AuthService(users, sessions, tokens, clock, audit);
-  const tasks = new TaskService(dataSource.getRepository(Task), clock, pageLimits, authorizer);
+  const tasks = new TaskService(
+    dataSource.getRepository(Task),
+    clock,
+    pageLimits,
+    authorizer,
+    options.taskChanges,
+  );
   return {
     clock,
     audit,

@@ -67,6 +67,23 @@ export class BearerAuthentication {
   }
 
   /**
+   * A principal verified earlier (a socket's, at connection_init) as it stands now: its roles as
+   * the view leaves them, or null when its session is revoked or its session or user is gone.
+   * Throws ServiceUnavailableError when that cannot be told (fail closed).
+   */
+  async recheck(principal: Principal): Promise<Principal | null> {
+    const current = this.revocations.check(principal);
+    if (!current) return null;
+    try {
+      await this.assertSubjectIsThere(current);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return null;
+      throw error;
+    }
+    return current;
+  }
+
+  /**
    * A token whose session is gone, is another user's, or whose user is gone counts as revoked
    * (the contract). Both come from memory, at most a few seconds old; a database that cannot
    * be asked refuses the request (503) rather than admitting it.

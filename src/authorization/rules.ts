@@ -105,6 +105,8 @@ export const rules = {
   updateTask: ownerOrAny("update-task", Permission.TaskWrite, Permission.TaskUpdateAny),
   deleteTask: ownerOrAny("delete-task", Permission.TaskWrite, Permission.TaskDeleteAny),
   readAllTasks: permission("read-all-tasks", Permission.TaskReadAny),
+  /** `taskEvents`: one's own tasks' changes; `all: true` also needs readAllTasks. */
+  taskEvents: ownerOrAny("task-events", Permission.TaskRead, Permission.TaskReadAny),
   readUsersTasks: ownerOrAny(
     "read-users-tasks",
     Permission.TaskRead,

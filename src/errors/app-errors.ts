@@ -141,6 +141,13 @@ export class BadUserInputError extends AppError {
   }
 }
 
+/** A request sent the wrong way: a subscription over HTTP, a query over the WebSocket. */
+export class BadRequestError extends AppError {
+  constructor(message: string) {
+    super(message, ErrorCode.BadRequest, { status: 400 });
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(message = "Not found.") {
     super(message, ErrorCode.NotFound);

@@ -11,6 +11,7 @@ import { afterPosition, pageOf } from "../pagination/keyset";
 import { type PageArguments, type PageLimits, toPage, type Page } from "../pagination/page";
 import type { Task } from "./task.entity";
 import { relationToTask } from "./task.policy";
+import { noTaskChangeSink, type TaskChangeSink, TaskEventKind } from "./task-change";
 
 export interface TaskChanges {
   title?: string | null;
@@ -37,6 +38,8 @@ export class TaskService {
     private readonly clock: Clock,
     private readonly pageLimits: PageLimits,
     private readonly authorizer: Authorizer,
+    /** Told of each committed change, for `taskEvents` subscribers. */
+    private readonly changes: TaskChangeSink = noTaskChangeSink,
   ) {}
 
   /** Checks `first` and `after` once, so a list and its loader see the same page. */
@@ -112,6 +115,12 @@ export class TaskService {
       updatedAt: now,
     });
     await this.tasks.insert(task);
+    this.changes.publish({
+      kind: TaskEventKind.CREATED,
+      taskId: task.id,
+      ownerId: task.ownerId,
+      task,
+    });
     return task;
   }
 
@@ -134,6 +143,12 @@ export class TaskService {
       { id: task.id },
       { title: task.title, done: task.done, updatedAt: task.updatedAt },
     );
+    this.changes.publish({
+      kind: TaskEventKind.UPDATED,
+      taskId: task.id,
+      ownerId: task.ownerId,
+      task,
+    });
     return task;
   }
 
@@ -144,6 +159,12 @@ export class TaskService {
       origin,
     });
     await this.tasks.delete({ id: task.id });
+    this.changes.publish({
+      kind: TaskEventKind.DELETED,
+      taskId: task.id,
+      ownerId: task.ownerId,
+      task: null,
+    });
     return true;
   }
 

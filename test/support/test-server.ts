@@ -5,6 +5,7 @@ import type { PasswordHasher } from "../../src/users/password-hasher";
 import type { Clock } from "../../src/core/clock";
 import { loadConfig } from "../../src/config/config";
 import type { Logger } from "../../src/logging/logger";
+import type { SubscriptionLimits } from "../../src/subscriptions/close-codes";
 import type { DatabaseKind, TestDatabase } from "./databases";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -46,6 +47,7 @@ export interface TestServerOptions {
   readonly secret?: string;
   readonly logger?: Logger;
   readonly rateLimiter?: RateLimiter;
+  readonly subscriptionLimits?: Partial<SubscriptionLimits>;
 }
 
 /** A real server on a free loopback port, over a fresh database of the given kind. */
@@ -73,6 +75,7 @@ export async function startTestServer(
     hasher: options.hasher,
     logger: options.logger,
     rateLimiter: options.rateLimiter,
+    subscriptionLimits: options.subscriptionLimits,
   });
   let running: RunningApp;
   try {

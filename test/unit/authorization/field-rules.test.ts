@@ -24,6 +24,11 @@ const READABLE_WITH_ITS_PARENT: Record<string, string> = {
   "Session.expiresAt": "as Session.id",
   "Session.userAgent": "as Session.id",
   "Session.current": "as Session.id",
+  "TaskEvent.kind":
+    "TaskEvent is reached only through taskEvents, which lets through a change only when the " +
+    "caller may read its task, asked per event with the caller's current permissions",
+  "TaskEvent.taskId": "as TaskEvent.kind",
+  "TaskEvent.task": "as TaskEvent.kind; the task's own fields carry their own rules",
   "AuthPayload.accessToken": "the payload of the caller's own sign-in",
   "AuthPayload.refreshToken": "as AuthPayload.accessToken",
   "AuthPayload.tokenType": "as AuthPayload.accessToken",
