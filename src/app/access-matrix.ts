@@ -98,6 +98,7 @@ export async function enforcedRules(): Promise<ReadonlyMap<string, readonly Rule
   for (const [root, handlers] of [
     ["Query", storage.queries],
     ["Mutation", storage.mutations],
+    ["Subscription", storage.subscriptions],
   ] as const) {
     for (const handler of handlers)
       enforced.set(`${root}.${handler.schemaName}`, handler.roles as Rule[] | undefined);
@@ -117,6 +118,9 @@ export async function accessMatrix(): Promise<AccessMatrix> {
   const enforced = await enforcedRules();
   const rows: MatrixRow[] = [];
   for (const [coordinate, required] of enforced) {
+    // Subscriptions run over graphql-ws, not HTTP: their rule is in the SDL and the rules table,
+    // and test/integration/subscriptions.test.ts checks it per event (docs/subscriptions.md).
+    if (coordinate.startsWith("Subscription.")) continue;
     const root = isRoot(coordinate);
     const fieldName = coordinate.slice(coordinate.indexOf(".") + 1);
     if (root && PUBLIC_OPERATIONS.includes(fieldName) && required === undefined) {
@@ -200,6 +204,9 @@ export async function renderAccessMatrix(): Promise<string> {
     "another user's (a field through `task(id) { owner { ... } }`). A refused field is null and",
     "GraphQL's null propagation applies (non-null fields null their parent).",
     "test/integration/access-matrix.test.ts runs every cell over HTTP.",
+    "`Subscription.taskEvents` (rule `task-events`; `all: true` also needs task:read:any) runs over",
+    "graphql-ws, is checked on every event, and is tested in test/integration/subscriptions.test.ts:",
+    "see docs/subscriptions.md.",
     "",
     table(
       ["operation or field", "rule", ...MATRIX_COLUMNS.map((column) => COLUMN_HEADINGS[column])],
