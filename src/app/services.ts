@@ -18,6 +18,7 @@ import type { Logger } from "../logging/logger";
 import { Task } from "../tasks/task.entity";
 import { TaskService } from "../tasks/task.service";
 import { Argon2PasswordHasher, type PasswordHasher } from "../users/password-hasher";
+import { QueuedPasswordHasher } from "../users/queued-password-hasher";
 import { User } from "../users/user.entity";
 import { UserService } from "../users/user.service";
 import type { Lifecycle } from "./lifecycle";
@@ -28,7 +29,8 @@ export interface Services {
   readonly audit: AuditLog;
   readonly authorizer: Authorizer;
   readonly keys: KeyRing;
-  readonly hasher: PasswordHasher;
+  /** Every hash and verification goes through its bounded queue. */
+  readonly hasher: QueuedPasswordHasher;
   readonly revocationLog: RevocationLog;
   readonly users: UserService;
   readonly sessions: SessionService;
@@ -61,7 +63,10 @@ export function createServices(
 ): Services {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
-  const hasher = options.hasher ?? new Argon2PasswordHasher();
+  const hasher = new QueuedPasswordHasher(
+    options.hasher ?? new Argon2PasswordHasher(),
+    config.passwordHashing,
+  );
   const keys = KeyRing.fromConfig(config.jwt, clock);
   const fanout = createRevocationFanout(config, logger, options.revocationView);
   // Never throws: without Redis, revocations still arrive through the log within a second.
