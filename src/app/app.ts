@@ -201,6 +201,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     schema,
     keys: services.keys,
     logger,
+    requestLog: config.requestLog,
     introspection: config.introspection,
     playground: config.playground,
     trustProxy: config.trustProxy,
