@@ -14,6 +14,7 @@ export class ControlledHasher implements PasswordHasher {
   readonly started: string[] = [];
   private readonly pending: Pending[] = [];
   private active = 0;
+  private autoFinish = false;
   maxActive = 0;
 
   get running(): number {
@@ -47,8 +48,6 @@ export class ControlledHasher implements PasswordHasher {
     this.autoFinish = true;
     while (this.pending.length > 0) this.finishNext();
   }
-
-  private autoFinish = false;
 
   private start(kind: Pending["kind"], password: string): Promise<unknown> {
     this.started.push(`${kind}:${password}`);
