@@ -1,5 +1,4 @@
 import { createSecretKey, generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
-import { performance } from "node:perf_hooks";
 import jwt from "jsonwebtoken";
 import { KeyRing } from "../src/auth/key-ring";
 import { TokenService } from "../src/auth/token.service";
@@ -12,44 +11,14 @@ import { IssuedPrincipals } from "../src/context/issued-principals";
 import type { RequestContext } from "../src/context/context.type";
 import type { GraphQLResolveInfo } from "graphql";
 import type { ResolverData } from "type-graphql";
+import { type Measurement, measure, type MicroOptions } from "./measure";
+import { requestLoggingCases } from "./request-logging-micro";
 import { fixed, printTable } from "./table";
 
-export interface MicroOptions {
-  /** Timed iterations per case, unless maxMillis runs out first. */
-  readonly iterations: number;
-  readonly warmupIterations: number;
-  /** Upper bound on the timed loop, so slow cases (RS256 signing) stay short. */
-  readonly maxMillis: number;
-}
-
-interface Measurement {
-  readonly name: string;
-  readonly iterations: number;
-  readonly millis: number;
-}
+export type { MicroOptions } from "./measure";
 
 const ISSUER = "graphql-jwt-api";
 const AUDIENCE = "graphql-jwt-api";
-// Reading the clock on every iteration would add its own cost to sub-10µs operations.
-const CLOCK_CHECK_EVERY = 64;
-
-function measure(name: string, operation: () => unknown, options: MicroOptions): Measurement {
-  const warmupDeadline = performance.now() + options.maxMillis / 4;
-  for (let i = 0; i < options.warmupIterations; i++) {
-    operation();
-    if (i % CLOCK_CHECK_EVERY === 0 && performance.now() > warmupDeadline) break;
-  }
-  const start = performance.now();
-  const deadline = start + options.maxMillis;
-  let iterations = 0;
-  while (iterations < options.iterations) {
-    operation();
-    iterations++;
-    if (iterations % CLOCK_CHECK_EVERY === 0 && performance.now() > deadline) break;
-  }
-  return { name, iterations, millis: performance.now() - start };
-}
-
 /** The claims and header TokenService puts in every access token. */
 function typicalAccessToken(kid: string) {
   const now = epochSeconds(systemClock.now());
@@ -188,6 +157,7 @@ export function runTokenMicroBenchmark(options: MicroOptions): void {
   }
 
   results.push(...ruleChecks(options));
+  results.push(...requestLoggingCases(options));
 
   printTable(
     `Token and field-rule micro-benchmark (in-process, ${options.warmupIterations} warm-up, up to ${options.iterations} timed iterations or ${options.maxMillis} ms each)`,

@@ -28,7 +28,7 @@ import { DatabaseRevocationView } from "../revocation/database-revocation-view";
 import { tasksByOwnerLoader } from "../tasks/task.loaders";
 import { TaskResolver } from "../tasks/task.resolver";
 import { UserTasksResolver } from "../tasks/user-tasks.resolver";
-import { Argon2PasswordHasher, type PasswordHasher } from "../users/password-hasher";
+import type { PasswordHasher } from "../users/password-hasher";
 import { userByIdLoader } from "../users/user.loaders";
 import { UserResolver } from "../users/user.resolver";
 import { UserDirectory } from "../users/user-directory";
@@ -156,9 +156,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     logger,
   );
   const { hasher } = services;
-  if (hasher instanceof Argon2PasswordHasher) {
-    lifecycle.add("password hasher", startable({ start: () => hasher.warmUp() }));
-  }
+  lifecycle.add("password hasher", startable({ start: () => hasher.warmUp() }));
 
   async function purge(): Promise<void> {
     const revocationRows = await services.revocationLog.purgeExpired();
@@ -215,6 +213,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     schema,
     keys: services.keys,
     logger,
+    requestLog: config.requestLog,
     introspection: config.introspection,
     playground: config.playground,
     trustProxy: config.trustProxy,

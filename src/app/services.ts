@@ -19,6 +19,7 @@ import { Task } from "../tasks/task.entity";
 import { TaskService } from "../tasks/task.service";
 import type { TaskChangeSink } from "../tasks/task-change";
 import { Argon2PasswordHasher, type PasswordHasher } from "../users/password-hasher";
+import { QueuedPasswordHasher } from "../users/queued-password-hasher";
 import { User } from "../users/user.entity";
 import { UserService } from "../users/user.service";
 import type { Lifecycle } from "./lifecycle";
@@ -29,7 +30,8 @@ export interface Services {
   readonly audit: AuditLog;
   readonly authorizer: Authorizer;
   readonly keys: KeyRing;
-  readonly hasher: PasswordHasher;
+  /** Every hash and verification goes through its bounded queue. */
+  readonly hasher: QueuedPasswordHasher;
   readonly revocationLog: RevocationLog;
   readonly users: UserService;
   readonly sessions: SessionService;
@@ -64,7 +66,10 @@ export function createServices(
 ): Services {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
-  const hasher = options.hasher ?? new Argon2PasswordHasher();
+  const hasher = new QueuedPasswordHasher(
+    options.hasher ?? new Argon2PasswordHasher(),
+    config.passwordHashing,
+  );
   const keys = KeyRing.fromConfig(config.jwt, clock);
   const fanout = createRevocationFanout(config, logger, options.revocationView);
   // Never throws: without Redis, revocations still arrive through the log within a second.

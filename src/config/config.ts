@@ -1,11 +1,13 @@
 import { KeyObject } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { ConfigError } from "./config-error";
 import { developmentSecret } from "./dev-secret";
 import { MIN_SECRET_BYTES } from "./key-material";
 import type { LogFormat } from "../logging/logger";
 import type { DatabaseConfig, MigrationMode, TrustProxy } from "./parsers";
 import { checkPreviousKeys, type JwtKeys, type JwtKeySource, parseJwtKeys } from "./signing-keys";
-import { type Env, type VariableName, variableReader } from "./variables";
+import { type Env, variableReader } from "./variable-reader";
+import type { VariableName } from "./variables";
 
 export { ConfigError } from "./config-error";
 export { type PreviousKeyConfig, secretWeakness } from "./key-material";
@@ -18,7 +20,7 @@ export {
   type TrustProxy,
 } from "./parsers";
 export { jwtKeysOf, type JwtKeys, type SigningKey, type VerificationKey } from "./signing-keys";
-export type { Env } from "./variables";
+export type { Env } from "./variable-reader";
 
 /**
  * What an instance does with pending migrations at start: `auto` applies them under a named
@@ -74,6 +76,10 @@ export interface AppConfig {
   readonly hsts: boolean;
   readonly logLevel: string;
   readonly logFormat: LogFormat;
+  /** Which requests get a line in the request log (see http/request-logging.ts). */
+  readonly requestLog: { readonly sampleRate: number; readonly slowMs: number };
+  /** Argon2 operations at once, and how many may wait for one (see users/queued-password-hasher.ts). */
+  readonly passwordHashing: { readonly concurrency: number; readonly queue: number };
   readonly dataDir: string;
   /** Where the generated development secret is kept, and whether this start made it. */
   readonly developmentSecret?: { readonly file: string; readonly created: boolean };
@@ -248,6 +254,11 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
   };
   const corsOrigins = read("CORS_ORIGINS") ?? [];
   const hsts = read("HSTS", production);
+  const requestLog = { sampleRate: read("LOG_SAMPLE_RATE"), slowMs: read("LOG_SLOW_REQUEST") };
+  const passwordHashing = {
+    concurrency: read("PASSWORD_HASH_CONCURRENCY", defaultHashConcurrency()),
+    queue: read("PASSWORD_HASH_QUEUE"),
+  };
 
   // The keys are checked with everything else, so a bad key pair and a bad PORT are reported
   // together. A development secret is read or made up here but written only once all is valid.
@@ -293,8 +304,18 @@ export function loadConfig(env: Env = process.env, options: { cwd?: string } = {
     logLevel,
     logFormat,
     developmentSecret: devSecret && { file: devSecret.file, created: devSecret.created },
+    requestLog,
+    passwordHashing,
     dataDir,
   });
+}
+
+/**
+ * One core stays free for the event loop. At most 3: @node-rs/argon2 runs on libuv's thread
+ * pool (4 threads unless UV_THREADPOOL_SIZE says otherwise), which fs and dns.lookup share.
+ */
+function defaultHashConcurrency(): number {
+  return Math.max(1, Math.min(availableParallelism() - 1, 3));
 }
 
 /** DATABASE_URL alone, for tools such as the migration CLI that need no keys. */

@@ -59,6 +59,20 @@ export const limit = {
   accepts: "0 (no limit) to 9999999",
 };
 
+/** A share from 0 to 1, as a decimal (`0.01`) or a percentage (`1%`). */
+export const fraction: Parser<number> = {
+  accepts: "0 to 1 (or 0% to 100%)",
+  parse(value, { name, problems }) {
+    const percent = value.endsWith("%");
+    const number = /^\d+(\.\d+)?$/.test(percent ? value.slice(0, -1) : value)
+      ? Number(percent ? value.slice(0, -1) : value) / (percent ? 100 : 1)
+      : NaN;
+    if (number >= 0 && number <= 1) return number;
+    problems.push(`${name} must be a number from 0 to 1, like 0.01, or a percentage like 1%`);
+    return undefined;
+  },
+};
+
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** Parses lifetimes such as `15m`, `7d`, `10s` or a bare number of seconds into seconds. */

@@ -6,6 +6,7 @@ import {
   databaseUrl,
   duration,
   durationMillis,
+  fraction,
   integer,
   kid,
   limit,
@@ -301,38 +302,27 @@ export const VARIABLES = {
     whenUnset: "on in production only",
     parser: boolean,
   },
+  LOG_SAMPLE_RATE: {
+    meaning:
+      "fraction of successful requests that get a request log line; errors, 5xx, refused bearer tokens and slow requests always get one",
+    default: "0.01",
+    parser: fraction,
+  },
+  LOG_SLOW_REQUEST: {
+    meaning: "requests that take at least this long are always logged",
+    default: "1s",
+    parser: durationMillis(1, 600_000),
+  },
+  PASSWORD_HASH_CONCURRENCY: {
+    meaning: "argon2 hashes and verifications run at once (see Rate limits)",
+    whenUnset: "cores − 1, at least 1 and at most 3 (libuv's pool has 4 threads)",
+    parser: integer(1, 256),
+  },
+  PASSWORD_HASH_QUEUE: {
+    meaning: "hashes that may wait for a free slot; past it `SERVICE_UNAVAILABLE` (503)",
+    default: "64",
+    parser: integer(0, 100_000),
+  },
 } as const satisfies Record<string, Declaration<unknown>>;
 
 export type VariableName = keyof typeof VARIABLES;
-export type Env = Record<string, string | undefined>;
-
-type ValueOf<N extends VariableName> =
-  (typeof VARIABLES)[N]["parser"] extends Parser<infer T> ? T : never;
-type Read<N extends VariableName> = (typeof VARIABLES)[N] extends { default: string }
-  ? ValueOf<N>
-  : ValueOf<N> | undefined;
-
-/**
- * Reads declared variables from `env`, recording problems in `problems`. A blank variable is
- * unset. An unset or invalid one takes its declared default, else `fallback` (for defaults that
- * depend on other variables), so later checks still see a value; the caller throws when there
- * is any problem, so such a stand-in never reaches a running server.
- */
-export function variableReader(env: Env, cwd: string, problems: string[]) {
-  function read<N extends VariableName>(name: N): Read<N>;
-  function read<N extends VariableName>(name: N, fallback: ValueOf<N>): ValueOf<N>;
-  function read(name: VariableName, fallback?: unknown): unknown {
-    const declaration: Declaration<unknown> = VARIABLES[name];
-    const context = { name, cwd, problems };
-    const raw = env[name]?.trim();
-    if (raw) {
-      const value = declaration.parser.parse(raw, context);
-      if (value !== undefined) return value;
-    }
-    return "default" in declaration
-      ? declaration.parser.parse(declaration.default, context)
-      : fallback;
-  }
-  const isSet = (name: VariableName): boolean => Boolean(env[name]?.trim());
-  return { read, isSet };
-}

@@ -20,7 +20,7 @@ import type { Logger } from "../logging/logger";
 import { playgroundRouter } from "../playground/playground";
 import { batchLimit } from "../request-limits/batch-limit";
 import { corsPolicy } from "./cors";
-import { requestIdOf, requestLogging } from "./request-logging";
+import { requestIdOf, requestLogging, type RequestLogPolicy } from "./request-logging";
 import { probeRoutes } from "./routes";
 import { securityHeaders } from "./security-headers";
 
@@ -28,6 +28,7 @@ export interface HttpAppOptions {
   readonly schema: GraphQLSchema;
   readonly keys: KeyRing;
   readonly logger: Logger;
+  readonly requestLog: RequestLogPolicy;
   readonly introspection: boolean;
   /** Serve our offline GraphiQL page on browser GETs of /graphql. */
   readonly playground: boolean;
@@ -101,7 +102,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{
   // Which X-Forwarded-For entries req.ip may come from; off unless TRUST_PROXY says otherwise.
   const { trustProxy } = options;
   app.set("trust proxy", typeof trustProxy === "object" ? [...trustProxy] : trustProxy);
-  app.use(requestLogging(options.logger));
+  app.use(requestLogging(options.logger, options.requestLog));
   app.use(securityHeaders({ hsts: options.hsts }));
   const cors = corsPolicy(options.corsOrigins);
   if (cors) app.use(cors);
@@ -128,7 +129,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{
   app.use((_req, res) => {
     res.status(404).json(httpErrorBody(ErrorCode.NotFound, "Not found."));
   });
-  app.use(jsonErrorHandler());
+  app.use(jsonErrorHandler(options.logger));
   return { app, apollo };
 }
 
@@ -144,7 +145,7 @@ function incomingRequest(req: Request, res: express.Response): IncomingRequest {
 }
 
 /** Body-parser and other HTTP-level failures as JSON, never an HTML page with a stack trace. */
-function jsonErrorHandler(): ErrorRequestHandler {
+function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const status = (error as { status?: unknown }).status;
     if (typeof status === "number" && status >= 400 && status < 500) {
@@ -157,7 +158,7 @@ function jsonErrorHandler(): ErrorRequestHandler {
         );
       return;
     }
-    req.log.error({ err: error }, "unhandled HTTP error");
+    logger.error({ requestId: requestIdOf(req), err: error }, "unhandled HTTP error");
     res.status(500).json(unexpectedErrorBody());
   };
 }

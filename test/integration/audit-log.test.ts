@@ -27,8 +27,9 @@ describe.each(databaseKinds())("audit log and request ids ($name)", (kind) => {
     log = new CapturedLog("trace");
     server = await startTestServer(kind, {
       logger: log.logger,
-      // Reuse detection at once, so the replay below needs no waiting.
-      env: { REFRESH_REUSE_GRACE: "0s" },
+      // Reuse detection at once, so the replay below needs no waiting. Every success sampled,
+      // so each request's line can be checked (by default 1% of them get one).
+      env: { REFRESH_REUSE_GRACE: "0s", LOG_SAMPLE_RATE: "1" },
     });
   });
   afterAll(() => server.close());

@@ -1,7 +1,8 @@
 import { configUnderTempDir, STRONG_SECRET } from "../../support/config-loader";
 import { generateKeyPairSync } from "node:crypto";
 import { loadConfig } from "../../../src/config/config";
-import { type Declaration, VARIABLES, variableReader } from "../../../src/config/variables";
+import { variableReader } from "../../../src/config/variable-reader";
+import { type Declaration, VARIABLES } from "../../../src/config/variables";
 
 const declarations = Object.entries(VARIABLES) as [string, Declaration<unknown>][];
 
