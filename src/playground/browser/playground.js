@@ -52,6 +52,15 @@ query Me {
   me { id email displayName roles }
 }
 
+# The refresh token is in its HttpOnly cookie.
+mutation Refresh {
+  refresh { accessToken expiresIn }
+}
+
+mutation Logout {
+  logout
+}
+
 # EDITOR or ADMIN. Owners' ids and names are readable;
 # another user's email needs ADMIN (user:read:any).
 query AllTasks {
@@ -65,15 +74,6 @@ mutation LoginReadOnly($email: String!, $password: String!) {
     accessToken
     user { id email roles }
   }
-}
-
-# The refresh token is in its HttpOnly cookie.
-mutation Refresh {
-  refresh { accessToken expiresIn }
-}
-
-mutation Logout {
-  logout
 }
 `;
   const DEFAULT_VARIABLES = `{
