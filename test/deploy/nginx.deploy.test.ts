@@ -218,6 +218,8 @@ describe("deploy/local-stack.sh: nginx in front of two instances on one MariaDB"
         API_PORTS: apiPorts.join(" "),
         PROXY_SOURCE,
         RATE_LIMIT_LOGIN_PER_ADDRESS: String(LOGIN_LIMIT_PER_ADDRESS),
+        // Every success logged (the default samples 1%), so each request's line can be found.
+        LOG_SAMPLE_RATE: "1",
       },
     });
     exited = new Promise((resolve) => stack.once("exit", (code) => resolve(code)));
