@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { columnIsOwner, type MatrixColumn, type Outcome } from "../../src/app/access-matrix";
+import {
+  accessMatrix,
+  columnIsOwner,
+  MATRIX_COLUMNS,
+  type MatrixColumn,
+  type Outcome,
+} from "../../src/app/access-matrix";
 import { uniqueEmail } from "./factories";
 
 /**
@@ -265,4 +271,27 @@ export function outcomeMismatch(
       return refused ? null : `expected ${outcome} at ${path.join(".")}, got ${show()}`;
     }
   }
+}
+
+/** The rows of the access matrix that MATRIX_CELLS cannot run: none, or a test fails. */
+export async function rowsWithoutCells(): Promise<string[]> {
+  return (await accessMatrix()).rows
+    .map((row) => row.coordinate)
+    .filter((coordinate) => !(coordinate in MATRIX_CELLS));
+}
+
+/** Runs every cell of the matrix in the world given; returns each cell whose answer differs. */
+export async function matrixMismatches(world: MatrixWorld): Promise<string[]> {
+  const mismatches: string[] = [];
+  for (const row of (await accessMatrix()).rows) {
+    const plan = MATRIX_CELLS[row.coordinate];
+    if (!plan) continue;
+    for (const column of MATRIX_COLUMNS) {
+      const cell = await plan(world, column);
+      const result = await world.run(cell.as, cell.document, cell.variables ?? {});
+      const mismatch = outcomeMismatch(result, row.cells[column], cell.path);
+      if (mismatch) mismatches.push(`${row.coordinate} as ${column}: ${mismatch}`);
+    }
+  }
+  return mismatches;
 }
