@@ -398,7 +398,7 @@ async function main(resources: Resources): Promise<void> {
         `opened in ${fixed(sockets.openMillis / 1000, 2)} s; server RSS ` +
         `${mebibytes(sockets.rssBefore)} -> ${mebibytes(sockets.rssAfter)} MiB, ${perSocket} per socket; ` +
         `logout to close: ${fixed(sockets.oneClosedMillis, 1)} ms for one session among them, ` +
-        `${fixed(sockets.allClosedMillis, 1)} ms for the last of ${fixed(count - 1, 0)} sharing a session`,
+        `${fixed(sockets.allClosedMillis, 1)} ms for the last of the ${fixed(sockets.fullSession, 0)} a full session holds`,
     );
   }
   let revocations: RevocationLoad | undefined;

@@ -1,3 +1,4 @@
+import { DEFAULT_SUBSCRIPTION_LIMITS } from "../src/subscriptions/close-codes";
 import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
 import { at, postGraphQL } from "./load";
@@ -17,6 +18,9 @@ const OPEN_CONCURRENCY = 50;
 const ACK_TIMEOUT_MILLIS = 10_000;
 const CLOSE_TIMEOUT_MILLIS = 10_000;
 
+/** The server's default maxSocketsPerSession (src/subscriptions/close-codes.ts). */
+const SOCKETS_PER_SESSION = DEFAULT_SUBSCRIPTION_LIMITS.maxSocketsPerSession;
+
 export interface SocketFigures {
   readonly sockets: number;
   readonly openMillis: number;
@@ -24,8 +28,10 @@ export interface SocketFigures {
   readonly rssAfter?: number;
   /** Logout of one session among the open sockets, to its socket's close. */
   readonly oneClosedMillis: number;
-  /** Logout of the session every other socket shares, to the last of them closing. */
+  /** Logout of a session holding the most sockets one may (50), to the last of them closing. */
   readonly allClosedMillis: number;
+  /** How many sockets that session held. */
+  readonly fullSession: number;
 }
 
 async function accessToken(url: string): Promise<string> {
@@ -104,13 +110,24 @@ export async function runSocketBenchmark(
   server: ServerProcess,
   count: number,
 ): Promise<SocketFigures> {
-  const shared = await accessToken(server.url);
+  // A session may hold SOCKETS_PER_SESSION sockets on an instance: the others are spread over
+  // as many sessions as they need, one of them (`shared`) full.
+  const others = count - 1;
+  const sessions = await Promise.all(
+    Array.from({ length: Math.ceil(others / SOCKETS_PER_SESSION) }, () => accessToken(server.url)),
+  );
+  const shared = sessions[0];
   const single = await accessToken(server.url);
   // Let the server settle after the sign-ups before the baseline.
   await new Promise((resolve) => setTimeout(resolve, 500));
   const rssBefore = server.residentBytes();
   const openStarted = performance.now();
-  const sockets = await openMany(server.url, shared, count - 1);
+  const groups: OpenSocket[][] = [];
+  for (let i = 0; i < sessions.length; i++) {
+    const size = Math.min(SOCKETS_PER_SESSION, others - i * SOCKETS_PER_SESSION);
+    groups.push(await openMany(server.url, sessions[i], size));
+  }
+  const sockets = groups[0] ?? [];
   const [one] = await openMany(server.url, single, 1);
   const openMillis = performance.now() - openStarted;
   await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -137,5 +154,6 @@ export async function runSocketBenchmark(
     rssAfter,
     oneClosedMillis: oneClosed.at - singleStarted,
     allClosedMillis: Math.max(...closes.map((close) => close.at)) - allStarted,
+    fullSession: sockets.length,
   };
 }

@@ -22,7 +22,7 @@ export const CloseCode = {
   ConnectionInitialisationTimeout: 4408,
   /** An operation id already in use on the socket: graphql-ws. */
   SubscriberAlreadyExists: 4409,
-  /** A second connection_init, too many subscriptions, or too many messages per second. */
+  /** A second connection_init, too many subscriptions, messages per second, or sockets of a session. */
   TooManyRequests: 4429,
   /** A fault of ours. */
   InternalServerError: 4500,
@@ -36,6 +36,7 @@ export const CloseReason = {
   ForbiddenOrigin: "Forbidden origin",
   TooManySubscriptions: "Too many subscriptions",
   TooManyMessages: "Too many messages",
+  TooManySockets: "Too many sockets for this session",
   ServiceUnavailable: "SERVICE_UNAVAILABLE",
   GoingAway: "Server stopping",
 } as const;
@@ -50,6 +51,11 @@ export interface SubscriptionLimits {
   readonly maxSubscriptionsPerSocket: number;
   /** Messages per second per socket, with bursts up to twice that (4429 past it). */
   readonly messagesPerSecond: number;
+  /**
+   * Signed-in sockets of one session on one instance (4429 at connection_init past it): a person's
+   * tabs and devices are a handful, and a revocation closes a session's sockets one by one.
+   */
+  readonly maxSocketsPerSession: number;
   /** Open sockets per instance; further upgrades get HTTP 503. */
   readonly maxSockets: number;
   /** Ping interval; a socket that has not answered the previous ping is terminated. */
@@ -61,6 +67,7 @@ export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   maxPayloadBytes: 64 * 1024,
   maxSubscriptionsPerSocket: 20,
   messagesPerSecond: 20,
+  maxSocketsPerSession: 50,
   maxSockets: 10_000,
   keepAliveMs: 30_000,
 };

@@ -30,6 +30,11 @@ export class LiveSockets {
     sockets.add(socket);
   }
 
+  /** How many signed-in sockets a session holds here. */
+  countOf(sessionId: string): number {
+    return this.bySession.get(sessionId)?.size ?? 0;
+  }
+
   remove(socket: LiveSocket): void {
     const { sessionId } = socket.principal;
     const sockets = this.bySession.get(sessionId);

@@ -253,6 +253,12 @@ export class SubscriptionServer implements Startable {
       connection.close(CloseCode.Unauthorized, CloseReason.Unauthorized);
       return false;
     }
+    if (
+      this.options.sockets.countOf(principal.sessionId) >= this.options.limits.maxSocketsPerSession
+    ) {
+      connection.close(CloseCode.TooManyRequests, CloseReason.TooManySockets);
+      return false;
+    }
     const closeInMs = principal.expiresAt * 1000 - this.options.clock.now().getTime();
     connection.signIn(principal, closeInMs, () =>
       connection.close(CloseCode.Unauthorized, CloseReason.TokenExpired),

@@ -14,6 +14,7 @@ const LIMITS = {
   maxPayloadBytes: 4096,
   maxSubscriptionsPerSocket: 3,
   messagesPerSecond: 10,
+  maxSocketsPerSession: 3,
 };
 
 interface RawSocket {
@@ -126,6 +127,27 @@ describe.each(databaseKinds())("bad input on a subscription socket, on $name", (
       socket.send(subscribeMessage(String(id)));
     }
     expect(await socket.closed).toEqual({ code: 4429, reason: "Too many subscriptions" });
+  });
+
+  it("closes with 4429 a socket past the sockets one session may hold, keeping the others", async () => {
+    const session = await registerUser(server);
+    const held = [];
+    for (let i = 0; i < LIMITS.maxSocketsPerSession; i++) {
+      const socket = await open(server);
+      await acknowledged(socket, session.accessToken);
+      held.push(socket);
+    }
+    const extra = await open(server);
+    extra.send({
+      type: "connection_init",
+      payload: { authorization: `Bearer ${session.accessToken}` },
+    });
+    expect(await extra.closed).toEqual({ code: 4429, reason: "Too many sockets for this session" });
+    expect(held.every((socket) => socket.ws.readyState === WebSocket.OPEN)).toBe(true);
+    // Another session is not affected.
+    const other = await open(server);
+    await acknowledged(other, token);
+    for (const socket of [...held, other]) socket.ws.close();
   });
 
   it("closes with 4429 past the messages a socket may send per second", async () => {
