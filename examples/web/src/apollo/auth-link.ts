@@ -77,7 +77,10 @@ export async function replaceRejectedToken(
     await options.refreshAccessToken();
   } catch (refreshError) {
     if (options.isUnreachable(refreshError)) throw refreshError;
-    options.onSessionExpired();
+    // Only while the rejected token is still the page's: a refusal that lands after the person
+    // signed out (their own sign-out revokes the session, which closes the socket) or signed in
+    // again must not end anything, nor say the session ended.
+    if (options.getAccessToken() === rejected) options.onSessionExpired();
     throw error;
   }
 }

@@ -110,6 +110,7 @@ function setUp(options: { refreshSucceeds?: boolean; refreshIssues?: () => strin
     errors,
     subscribe,
     validate: (next: string) => (valid = next),
+    signOut: () => (token = null),
   };
 }
 
@@ -162,6 +163,15 @@ describe("createLiveLink", () => {
     expect(refresh).toHaveBeenCalledTimes(1);
     expect(onSessionExpired).toHaveBeenCalledTimes(1);
     expect(sent).toEqual(["expired"]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it("says nothing when the refusal lands after the person signed out (their sign-out closed the socket)", async () => {
+    const { onSessionExpired, errors, subscribe, signOut } = setUp({ refreshSucceeds: false });
+    subscribe();
+    signOut();
+    await settle();
+    expect(onSessionExpired).not.toHaveBeenCalled();
     expect(errors).toHaveLength(1);
   });
 });
