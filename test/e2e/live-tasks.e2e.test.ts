@@ -1,7 +1,8 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { databaseKinds } from "../support/databases";
-import { DEFAULT_PASSWORD, registerUser, uniqueEmail } from "../support/factories";
+import { DEFAULT_PASSWORD, login, registerUser, uniqueEmail } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/test-server";
+import { sleep } from "../support/time";
 import { launchBrowser, saveScreenshot } from "./support/browser";
 import { buildWebApp, startWebApp, type RunningWebApp } from "./support/web-app";
 
@@ -30,6 +31,17 @@ interface LiveClose {
 
 const heading = (page: Page, name: string) => page.getByRole("heading", { name, exact: true });
 const task = (page: Page, title: string) => page.locator(".tasks li", { hasText: title });
+
+/** How many times the page's sockets were acknowledged, counted from now. */
+function acknowledgements(page: Page): () => number {
+  let count = 0;
+  page.on("websocket", (socket) =>
+    socket.on("framereceived", ({ payload }) => {
+      if (String(payload).includes('"connection_ack"')) count += 1;
+    }),
+  );
+  return () => count;
+}
 
 /** Resolves once the page's socket is acknowledged and its `taskEvents` subscription sent. */
 function liveSubscription(page: Page): Promise<void> {
@@ -150,13 +162,16 @@ describe.each(databaseKinds())("example web app, live across tabs, in Chromium (
 
     // Sign out everywhere in A: the API closes B's socket with 4401, B's refresh is refused, and
     // B lands on sign-in with the notice, with nobody touching it.
-    const signedOutAt = Date.now();
+    // Timed from the moment A's request leaves, not from the click (Playwright's own checks).
+    const signOutSent = tabA
+      .waitForRequest((request) => request.postData()?.includes("SignOut") ?? false)
+      .then(() => Date.now());
     await tabA.getByRole("button", { name: "Sign out everywhere" }).click();
     await heading(tabA, "Sign in").waitFor();
     await tabB.waitForFunction(`window.liveCloses.some((close) => close.code === 4401)`);
     const closes = await tabB.evaluate<LiveClose[]>("window.liveCloses");
     const unauthorized = closes.find((close) => close.code === 4401)!;
-    expect(unauthorized.at - signedOutAt).toBeLessThan(1_000);
+    expect(unauthorized.at - (await signOutSent)).toBeLessThan(1_000);
     await heading(tabB, "Sign in").waitFor({ timeout: 5_000 });
     const notice = tabB.getByRole("status").filter({ hasText: "Your session has ended" });
     await notice.waitFor();
@@ -167,6 +182,77 @@ describe.each(databaseKinds())("example web app, live across tabs, in Chromium (
       { label: "Tab A: signed out everywhere", page: tabA },
       { label: "Tab B: its stream closed (4401)", page: tabB },
     ]);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+// Expiry does not depend on the database: SQLite only, with a 3-second access token.
+describe("example web app, live past the access token's lifetime, in Chromium", () => {
+  const ACCESS_TOKEN_TTL_MS = 3_000;
+  let server: TestServer;
+  let web: RunningWebApp;
+  let browser: Browser;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    server = await startTestServer(databaseKinds()[0], {
+      env: { ACCESS_TOKEN_TTL: `${ACCESS_TOKEN_TTL_MS / 1000}s`, JWT_CLOCK_TOLERANCE: "0s" },
+    });
+    web = await startWebApp(server.url);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await web?.close();
+    await server?.close();
+  });
+
+  it("at 4401 TOKEN_EXPIRED refreshes once and subscribes again: changes from another device keep arriving", async () => {
+    const email = uniqueEmail("live-expiry");
+    await registerUser(server, { email });
+    context = await browser.newContext({ viewport: { width: 760, height: 560 } });
+    await context.addInitScript(RECORD_CLOSE_CODES);
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    const refreshes: number[] = [];
+    page.on("request", (request) => {
+      if (request.method() === "POST" && request.postData()?.includes("RefreshSession"))
+        refreshes.push(Date.now());
+    });
+    const acknowledged = acknowledgements(page);
+    const live = liveSubscription(page);
+    await page.goto(web.url);
+    await heading(page, "Sign in").waitFor();
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(DEFAULT_PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await heading(page, "Your tasks").waitFor();
+    await live;
+    const refreshesAtStart = refreshes.length;
+
+    await sleep(ACCESS_TOKEN_TTL_MS);
+    await page.waitForFunction(
+      `window.liveCloses.some((close) => close.code === 4401 && close.reason === "TOKEN_EXPIRED")`,
+    );
+    const deadline = Date.now() + 5_000;
+    while (acknowledged() < 2 && Date.now() < deadline) await sleep(50);
+    expect(acknowledged()).toBeGreaterThanOrEqual(2);
+    // One refresh for that expiry (a slow machine may reach the next one too, 3 s later).
+    expect(refreshes.length - refreshesAtStart).toBeGreaterThanOrEqual(1);
+    expect(refreshes.length - refreshesAtStart).toBeLessThanOrEqual(acknowledged() - 1);
+
+    const otherDevice = await login(server, email, DEFAULT_PASSWORD);
+    const created = await server.gql(
+      'mutation { createTask(input: { title: "From another device" }) { id } }',
+      {},
+      { token: otherDevice.accessToken },
+    );
+    expect(created.body.errors).toBeUndefined();
+    await task(page, "From another device").waitFor();
+    expect(await heading(page, "Your tasks").count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });
