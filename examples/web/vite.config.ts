@@ -5,7 +5,8 @@ import { defineConfig } from "vite";
 // cookie (HttpOnly, SameSite=Strict, Path=/graphql) is a first-party cookie and no CORS is needed.
 // In production, put the app and the API behind one reverse proxy the same way.
 const apiUrl = process.env.API_URL ?? "http://127.0.0.1:4000";
-const proxy = { "/graphql": { target: apiUrl } };
+// `ws: true` passes the WebSocket upgrade of subscriptions on the same path.
+const proxy = { "/graphql": { target: apiUrl, ws: true } };
 
 export default defineConfig({
   plugins: [react()],

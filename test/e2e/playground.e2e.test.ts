@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page, Request } from "playwright-core";
+import type { Browser, BrowserContext, Page, Request, WebSocket } from "playwright-core";
 import { databaseKinds } from "../support/databases";
 import { registerUser, uniqueEmail, type SignedInUser } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/test-server";
@@ -12,6 +12,7 @@ const LOGIN = `mutation Login($email: String!, $password: String!) {
 }`;
 const ME = "query Me { me { email roles } }";
 const LOGOUT = "mutation Logout { logout }";
+const TASK_EVENTS = "subscription TaskEvents { taskEvents { kind task { title } } }";
 /** Aliased, and with no argument: the refresh token comes from its HttpOnly cookie. */
 const REFRESH = "mutation Renew { renewed: refresh { jwt: accessToken } }";
 
@@ -149,6 +150,42 @@ describe("GraphiQL playground in Chromium", () => {
     await waitForText(page, "[data-testid=token-status]", "No access token");
     const next = await run(page, "Me", () => page.click(".graphiql-execute-button"));
     expect(next.headers().authorization).toBeUndefined();
+  });
+
+  it("runs a subscription over graphql-ws with the kept token in connection_init, not in the URL", async () => {
+    await replaceEditorText(page, QUERY_EDITOR, LOGIN);
+    await run(page, "Login", () => page.click(".graphiql-execute-button"));
+    // Listened to from the socket's first moment: its first frames go out at once.
+    const sent: string[] = [];
+    const socket = new Promise<WebSocket>((resolve) =>
+      page.once("websocket", (ws) => {
+        ws.on("framesent", ({ payload }) => sent.push(String(payload)));
+        resolve(ws);
+      }),
+    );
+    await replaceEditorText(page, QUERY_EDITOR, TASK_EVENTS);
+    await page.click(".graphiql-execute-button");
+    const ws = await socket;
+    await waitUntil(() => sent.some((frame) => frame.includes('"subscribe"')));
+    expect(new URL(ws.url()).search).toBe("");
+    expect(JSON.parse(sent[0])).toEqual({
+      type: "connection_init",
+      payload: { authorization: expect.stringMatching(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/) },
+    });
+
+    const created = await server.gql(
+      'mutation { createTask(input: { title: "Seen live in the playground" }) { id } }',
+      {},
+      { token: user.accessToken },
+    );
+    expect(created.body.errors).toBeUndefined();
+    await waitForText(page, ".graphiql-response", '"kind": "CREATED"');
+    await waitForText(page, ".graphiql-response", "Seen live in the playground");
+    await saveScreenshot(page, "playground-subscription");
+    // The run button stops a running subscription; the socket closes with it.
+    const closed = ws.waitForEvent("close");
+    await page.click(".graphiql-execute-button");
+    await closed;
   });
 
   it("loaded everything from the API itself and broke no CSP rule", () => {
@@ -348,6 +385,14 @@ async function replaceEditorText(page: Page, editor: string, text: string): Prom
   // GraphiQL re-reads the operation name 100 ms (debounced) after the last edit; a run before
   // that would send the previous operation's name.
   await page.waitForTimeout(300);
+}
+
+async function waitUntil(condition: () => boolean, timeout = 15_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("the condition did not hold in time");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function waitForText(page: Page, selector: string, text: string): Promise<void> {

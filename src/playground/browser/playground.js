@@ -75,6 +75,12 @@ mutation LoginReadOnly($email: String!, $password: String!) {
     user { id email roles }
   }
 }
+
+# Live changes to your tasks over graphql-ws, with the
+# kept token; run createTask in another tab to see one.
+subscription TaskEvents {
+  taskEvents { kind taskId task { id title done } }
+}
 `;
   const DEFAULT_VARIABLES = `{
   "email": "ada@example.com",
@@ -139,6 +145,25 @@ mutation LoginReadOnly($email: String!, $password: String!) {
 
   const responseKey = (field) => (field.alias ? field.alias.value : field.name.value);
 
+  /** The operation a request runs: the named one, or the document's only one. */
+  function selectedOperation(document, operationName) {
+    const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    return operationName
+      ? operations.find((o) => o.name && o.name.value === operationName)
+      : operations.length === 1
+        ? operations[0]
+        : undefined;
+  }
+
+  function isSubscription(params, documentAST) {
+    try {
+      const operation = selectedOperation(documentAST || parse(params.query), params.operationName);
+      return Boolean(operation && operation.operation === "subscription");
+    } catch {
+      return false;
+    }
+  }
+
   /**
    * What this request does with tokens: whether it signs in (a top-level login, register or
    * refresh, which must not carry the kept token), the response keys of those fields with the
@@ -154,12 +179,7 @@ mutation LoginReadOnly($email: String!, $password: String!) {
         return none;
       }
     }
-    const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-    const operation = params.operationName
-      ? operations.find((o) => o.name && o.name.value === params.operationName)
-      : operations.length === 1
-        ? operations[0]
-        : undefined;
+    const operation = selectedOperation(document, params.operationName);
     if (!operation || operation.operation !== "mutation") return none;
     const fragments = new Map(
       document.definitions
@@ -259,8 +279,97 @@ mutation LoginReadOnly($email: String!, $password: String!) {
     return renewal;
   }
 
+  const socketUrl = new URL(endpoint, window.location.href);
+  socketUrl.protocol = socketUrl.protocol === "https:" ? "wss:" : "ws:";
+
+  /**
+   * Runs a subscription over graphql-ws (the graphql-transport-ws protocol, spoken here by hand:
+   * the page loads no other bundle), as results GraphiQL shows one after another. The token goes
+   * in `connection_init`, never in the URL. On 4401 the kept token is renewed from the refresh
+   * cookie and the subscription started again, once per close: never twice without a connection
+   * acknowledged in between, so a refused token does not loop. Any other close ends the stream
+   * with its code and reason.
+   */
+  function subscribe(params, authorization) {
+    const queue = [];
+    let wake = null;
+    let done = false;
+    let socket = null;
+    const push = (item) => {
+      queue.push(item);
+      if (wake) wake();
+    };
+    const finish = (item) => {
+      if (done) return;
+      done = true;
+      if (item) push(item);
+      else if (wake) wake();
+    };
+    let renewedSinceAck = false;
+    function connect(sent) {
+      socket = new WebSocket(socketUrl.href, "graphql-transport-ws");
+      const init = sent
+        ? { authorization: sent.startsWith("Bearer ") ? sent : `Bearer ${sent}` }
+        : {};
+      socket.onopen = () => socket.send(JSON.stringify({ type: "connection_init", payload: init }));
+      socket.onmessage = ({ data }) => {
+        const message = JSON.parse(data);
+        if (message.type === "connection_ack") {
+          renewedSinceAck = false;
+          socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: params }));
+        } else if (message.type === "ping") {
+          socket.send(JSON.stringify({ type: "pong" }));
+        } else if (message.type === "next") {
+          push(message.payload);
+        } else if (message.type === "error") {
+          finish({ errors: message.payload });
+          socket.close(1000);
+        } else if (message.type === "complete") {
+          finish(null);
+          socket.close(1000);
+        }
+      };
+      socket.onclose = (event) => {
+        if (done) return;
+        const kept = !authorization && tokenStore.jwt();
+        if (event.code === 4401 && kept && !renewedSinceAck) {
+          renewedSinceAck = true;
+          void renewFromCookie(kept).then((renewed) => {
+            if (done) return;
+            if (renewed) connect(renewed);
+            else finish({ errors: [{ message: `Socket closed: ${event.code} ${event.reason}` }] });
+          });
+          return;
+        }
+        finish({ errors: [{ message: `Socket closed: ${event.code} ${event.reason}` }] });
+      };
+    }
+    connect(authorization || tokenStore.jwt());
+    return {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      async next() {
+        while (queue.length === 0 && !done) await new Promise((resolve) => (wake = resolve));
+        wake = null;
+        return queue.length > 0
+          ? { value: queue.shift(), done: false }
+          : { value: undefined, done: true };
+      },
+      async return() {
+        done = true;
+        if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000);
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
   async function fetcher(params, options) {
     const editorHeaders = (options && options.headers) || {};
+    if (isSubscription(params, options && options.documentAST)) {
+      const name = Object.keys(editorHeaders).find((key) => key.toLowerCase() === "authorization");
+      return subscribe(params, name ? editorHeaders[name] : null);
+    }
     const paths = tokenPaths(params, options && options.documentAST);
     // Signing in needs no token, and an expired one would get the sign-in refused with 401.
     const sent = paths.signsIn || hasAuthorization(editorHeaders) ? null : tokenStore.jwt();

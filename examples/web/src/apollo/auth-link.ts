@@ -41,20 +41,6 @@ export function createAuthLink(options: AuthLinkOptions): ApolloLink {
     return forward(operation);
   });
 
-  async function replaceRejectedToken(rejected: string, error: unknown): Promise<void> {
-    // A 401 that arrives after another operation's refresh has finished needs no refresh of its
-    // own: the retry will carry the token that refresh brought.
-    const current = options.getAccessToken();
-    if (current !== null && current !== rejected) return;
-    try {
-      await options.refreshAccessToken();
-    } catch (refreshError) {
-      if (options.isUnreachable(refreshError)) throw refreshError;
-      options.onSessionExpired();
-      throw error;
-    }
-  }
-
   const refreshOnRejectedToken = new ErrorLink(({ error, operation, forward }) => {
     const { sentAccessToken, response } = operation.getContext();
     if (!sentAccessToken) return;
@@ -64,10 +50,37 @@ export function createAuthLink(options: AuthLinkOptions): ApolloLink {
     if (status !== 401) return;
     // ErrorLink hands the retry's outcome straight to the caller without coming back here, so an
     // operation is retried at most once, and a token refused again never starts a refresh loop.
-    return defer(() => replaceRejectedToken(sentAccessToken, error)).pipe(
+    return defer(() => replaceRejectedToken(options, sentAccessToken, error)).pipe(
       switchMap(() => forward(operation)),
     );
   });
 
   return ApolloLink.from([refreshOnRejectedToken, bearer]);
+}
+
+/**
+ * Gets a new access token in place of `rejected`, unless someone else's refresh already did; ends
+ * the session when the refresh is refused, and rejects with `error` (or, when the API did not
+ * answer, with the refresh's own error, which says nothing about the session). Shared by the HTTP
+ * and the WebSocket links, so that both wait for one single-flight refresh.
+ */
+export async function replaceRejectedToken(
+  options: AuthLinkOptions,
+  rejected: string | null,
+  error: unknown,
+): Promise<void> {
+  // A rejection that arrives after another operation's refresh has finished needs no refresh of
+  // its own: the retry will carry the token that refresh brought.
+  const current = options.getAccessToken();
+  if (current !== null && current !== rejected) return;
+  try {
+    await options.refreshAccessToken();
+  } catch (refreshError) {
+    if (options.isUnreachable(refreshError)) throw refreshError;
+    // Only while the rejected token is still the page's: a refusal that lands after the person
+    // signed out (their own sign-out revokes the session, which closes the socket) or signed in
+    // again must not end anything, nor say the session ended.
+    if (options.getAccessToken() === rejected) options.onSessionExpired();
+    throw error;
+  }
 }

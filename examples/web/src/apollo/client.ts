@@ -1,22 +1,40 @@
-import { ApolloClient, HttpLink, InMemoryCache } from "@apollo/client";
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from "@apollo/client";
+import { OperationTypeNode } from "graphql";
 import { accessTokenStore } from "../auth/access-token";
 import { isApiUnreachable } from "../auth/errors";
 import { refreshSession } from "../auth/refresh-session";
 import { sessionEndStore } from "../auth/session-end";
+import { TASKS } from "../graphql/operations";
 import { draftStore } from "../state/drafts";
-import { createAuthLink } from "./auth-link";
+import { createAuthLink, type AuthLinkOptions } from "./auth-link";
+import { createLiveLink } from "./live-link";
+import { createLiveSocket } from "./live-socket";
+
+const auth: AuthLinkOptions = {
+  getAccessToken: () => accessTokenStore.get()?.jwt ?? null,
+  refreshAccessToken: refreshSession,
+  onSessionExpired: () => forgetSession("ended"),
+  isUnreachable: isApiUnreachable,
+};
+
+// The API's WebSocket is on the same `/graphql` path, proxied like HTTP (see vite.config.ts).
+const socket = createLiveSocket({
+  url: `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}/graphql`,
+  getAccessToken: auth.getAccessToken,
+  // Changes made while the socket was down are not replayed: read the list again.
+  onReconnected: () => void client.refetchQueries({ include: [TASKS] }),
+});
 
 export const client = new ApolloClient({
   cache: new InMemoryCache(),
-  link: createAuthLink({
-    getAccessToken: () => accessTokenStore.get()?.jwt ?? null,
-    refreshAccessToken: refreshSession,
-    onSessionExpired: () => forgetSession("ended"),
-    isUnreachable: isApiUnreachable,
-  }).concat(
-    // Same origin: `/graphql` is this app's own path, proxied to the API (see vite.config.ts).
-    // JSON POSTs pass the API's CSRF prevention, which refuses requests a form could send.
-    new HttpLink({ uri: "/graphql", credentials: "same-origin" }),
+  link: ApolloLink.split(
+    ({ operationType }) => operationType === OperationTypeNode.SUBSCRIPTION,
+    createLiveLink({ ...auth, socket }),
+    createAuthLink(auth).concat(
+      // Same origin: `/graphql` is this app's own path, proxied to the API (see vite.config.ts).
+      // JSON POSTs pass the API's CSRF prevention, which refuses requests a form could send.
+      new HttpLink({ uri: "/graphql", credentials: "same-origin" }),
+    ),
   ),
 });
 

@@ -121,6 +121,28 @@ export const DELETE_TASK: TypedDocumentNode<{ deleteTask: boolean }, { id: strin
   }
 `;
 
+export interface TaskEvent {
+  kind: "CREATED" | "UPDATED" | "DELETED";
+  taskId: string;
+  /** Null for DELETED. */
+  task: Task | null;
+}
+
+/** The signed-in person's own task changes, from any tab or device (over the WebSocket). */
+export const TASK_EVENTS: TypedDocumentNode<{ taskEvents: TaskEvent }, Record<string, never>> = gql`
+  subscription TaskEvents {
+    taskEvents {
+      kind
+      taskId
+      task {
+        id
+        title
+        done
+      }
+    }
+  }
+`;
+
 export const SESSIONS: TypedDocumentNode<{ sessions: Session[] }, Record<string, never>> = gql`
   query Sessions {
     sessions {

@@ -1,7 +1,15 @@
 import type { ApolloCache } from "@apollo/client";
-import { useMutation, useQuery } from "@apollo/client/react";
+import { useMutation, useQuery, useSubscription } from "@apollo/client/react";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { CREATE_TASK, DELETE_TASK, SET_TASK_DONE, TASKS, type Task } from "../graphql/operations";
+import {
+  CREATE_TASK,
+  DELETE_TASK,
+  SET_TASK_DONE,
+  TASK_EVENTS,
+  TASKS,
+  type Task,
+  type TaskEvent,
+} from "../graphql/operations";
 import { draftStore } from "../state/drafts";
 import { describeError } from "./errors";
 
@@ -11,6 +19,13 @@ const UNDO_MS = 8_000;
 
 export function TasksScreen({ userId }: { userId: string }) {
   const { data, loading, error } = useQuery(TASKS, { fetchPolicy: "cache-and-network" });
+  // Changes made in another tab or on another device, live. An UPDATED task is written to the
+  // normalized cache by Apollo itself (it has its id); the list only needs adding to and removing from.
+  useSubscription(TASK_EVENTS, {
+    onData: ({ client, data: event }) => {
+      if (event.data) applyTaskEvent(client.cache, event.data.taskEvents);
+    },
+  });
   // Kept in memory as it is typed, so a session that ends before "Add" does not lose it.
   const [title, setTitleState] = useState(() => draftStore.read(NEW_TASK_DRAFT, userId));
   const setTitle = (text: string) => {
@@ -58,12 +73,28 @@ export function TasksScreen({ userId }: { userId: string }) {
   );
 }
 
-/** The API lists tasks by creation, so a created one goes at the end of the cached list. */
-function appendCreatedTask(cache: ApolloCache, { data }: { data?: { createTask: Task } | null }) {
-  if (!data) return;
+/**
+ * The API lists tasks by creation, so a created one goes at the end of the cached list, once:
+ * this tab's own creation arrives both as the mutation's answer and as an event.
+ */
+function appendTask(cache: ApolloCache, task: Task) {
   cache.updateQuery({ query: TASKS }, (existing) =>
-    existing ? { tasks: [...existing.tasks, data.createTask] } : existing,
+    existing && !existing.tasks.some((listed) => listed.id === task.id)
+      ? { tasks: [...existing.tasks, task] }
+      : existing,
   );
+}
+
+function appendCreatedTask(cache: ApolloCache, { data }: { data?: { createTask: Task } | null }) {
+  if (data) appendTask(cache, data.createTask);
+}
+
+function applyTaskEvent(cache: ApolloCache, event: TaskEvent) {
+  if (event.kind === "CREATED" && event.task) appendTask(cache, event.task);
+  if (event.kind === "DELETED") {
+    cache.evict({ id: cache.identify({ __typename: "Task", id: event.taskId }) });
+    cache.gc();
+  }
 }
 
 function TaskItem({ task, onDeleted }: { task: Task; onDeleted: (task: Task) => void }) {
