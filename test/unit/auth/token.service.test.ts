@@ -269,6 +269,13 @@ describe("TokenService.verifyAccessToken refuses a token that fails one check", 
     });
   });
 
+  it("reads a scope claim as the names it lists, so a narrowed token stays narrowed", () => {
+    expect(tokens.verifyAccessToken(forge({}, { scope: "task:read  task:write" })).scope).toEqual([
+      "task:read",
+      "task:write",
+    ]);
+  });
+
   it.each<[string, Json, Json]>([
     ["an unknown kid", { kid: "someone-else" }, {}],
     ["no kid", { kid: undefined }, {}],
@@ -296,6 +303,9 @@ describe("TokenService.verifyAccessToken refuses a token that fails one check", 
     ["a role that does not exist", {}, { roles: ["USER", "ROOT"] }],
     ["roles that are not a list", {}, { roles: "ADMIN" }],
     ["no roles", {}, { roles: undefined }],
+    ["a scope that is a list, not a space-separated string", {}, { scope: ["task:read"] }],
+    ["a scope that is a number", {}, { scope: 1 }],
+    ["a scope longer than 1024 characters", {}, { scope: "task:read ".repeat(103) }],
   ])("refuses %s", (_name, header, payload) => {
     expectRefused(() => tokens.verifyAccessToken(forge(header, payload)));
   });
