@@ -1,9 +1,8 @@
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
 import pino from "pino";
-import type { RequestHandler } from "express";
 import { createLogger } from "../src/logging/logger";
-import { requestLogging } from "../src/http/request-logging";
+import { type RequestLog, requestLogging } from "../src/http/request-logging";
 import { type Measurement, measure, type MicroOptions } from "./measure";
 
 /**
@@ -15,17 +14,16 @@ export function requestLoggingCases(options: MicroOptions): Measurement[] {
   const socket = new Socket();
   const sink = pino.destination({ dest: "/dev/null", sync: true });
   const policy = { sampleRate: 0.01, slowMs: 1000 };
-  const middleware = (level: string): RequestHandler =>
+  const middleware = (level: string): RequestLog =>
     requestLogging(createLogger(level, sink), policy);
-  const next = () => undefined;
 
-  const oneRequest = (handler: RequestHandler | null, status: number) => () => {
+  const oneRequest = (handler: RequestLog | null, status: number) => () => {
     const req = new IncomingMessage(socket);
     req.method = "POST";
     req.url = "/graphql";
     req.headers = { "content-type": "application/json", "x-request-id": "bench-request-01" };
     const res = new ServerResponse(req);
-    if (handler) handler(req as never, res as never, next);
+    if (handler) handler(req, res, "bench-request-01");
     res.statusCode = status;
     res.end();
     // No socket takes the bytes, so the events the server would see are sent by hand.

@@ -209,7 +209,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   );
 
   const cookieOptions = { secure: config.env === "production", path: GRAPHQL_PATH };
-  const { app, apollo } = await createHttpApp({
+  const { app, server, apollo } = await createHttpApp({
     schema,
     keys: services.keys,
     logger,
@@ -243,7 +243,16 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       return !(await dataSource.showMigrations());
     },
   });
-  lifecycle.add("graphql", startable({ stop: () => apollo.stop() }));
+  lifecycle.add(
+    "graphql",
+    startable({
+      stop: async () => {
+        await apollo.stop();
+        // The listener is closed by now (HttpServer); this runs fastify's own onClose hooks.
+        await app.close();
+      },
+    }),
+  );
   const subscriptions = createSubscriptionServer({
     config,
     logger,
@@ -257,9 +266,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     budgets,
     limits: overrides.subscriptionLimits,
   });
-  const http = new HttpServer(app, config.port, config.host, (server) => {
-    applyServerTimeouts(server, config.httpServer, logger);
-    subscriptions.attach(server);
+  const http = new HttpServer(server, config.port, config.host, (listener) => {
+    applyServerTimeouts(listener, config.httpServer, logger);
+    subscriptions.attach(listener);
   });
   lifecycle.add("http", http);
   // Stopped before the HTTP listener drains: open sockets would hold its close.

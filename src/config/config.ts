@@ -58,7 +58,7 @@ export interface AppConfig {
   readonly rateLimits: RateLimitConfig;
   /**
    * Which proxies in front of the server are trusted to report the client's address in
-   * X-Forwarded-For, as express's `trust proxy` setting: false (none), true (any: only behind a
+   * X-Forwarded-For, as proxy-addr (express's and fastify's `trust proxy`) reads it: false (none), true (any: only behind a
    * proxy that overwrites the header), a number of hops, or addresses and subnets.
    */
   readonly trustProxy: TrustProxy;

@@ -213,7 +213,7 @@ export const origins: Parser<string[]> = {
 const TRUST_PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
 
 /**
- * TRUST_PROXY as express's `trust proxy` takes it. Off by default: X-Forwarded-For is then
+ * TRUST_PROXY as proxy-addr (fastify's `trustProxy`, formerly express's) takes it. Off by default: X-Forwarded-For is then
  * ignored, so a client cannot pick the address its attempts are counted under.
  */
 export function parseTrustProxy(value: string | undefined): TrustProxy | string {

@@ -1,19 +1,18 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { RequestListener } from "node:http";
-import { createServer } from "node:http";
 import { StartupError } from "../core/startup-error";
 
 /**
  * The listening socket, as a part of the application's lifecycle: `start` listens, `stop` stops
- * accepting and drains in-flight requests, closing keep-alive connections as they go idle.
+ * accepting and drains in-flight requests, closing keep-alive connections as they go idle. The
+ * node server is the HTTP app's (created with it, answering its requests); it listens once.
  */
 export class HttpServer {
   private server?: Server;
   private address?: AddressInfo;
 
   constructor(
-    private readonly handler: RequestListener,
+    private readonly created: Server,
     private readonly port: number,
     private readonly host: string,
     /** Settings made on the server before it listens (timeouts, the connection bound). */
@@ -28,7 +27,7 @@ export class HttpServer {
   }
 
   async start(): Promise<void> {
-    const server = createServer(this.handler);
+    const server = this.created;
     this.prepare(server);
     await new Promise<void>((resolve, reject) => {
       server.once("error", (error) => reject(this.listenFailure(error)));

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import type { RequestHandler } from "express";
 import type { Logger } from "../logging/logger";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
@@ -9,25 +8,13 @@ export const REQUEST_ID_HEADER = "X-Request-Id";
 /** Short and of a charset that cannot forge log structure or smuggle markup into a header. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
-const REQUEST_ID = Symbol("requestId");
-
-type WithRequestId = IncomingMessage & { [REQUEST_ID]?: string };
-
 /**
  * The caller's X-Request-Id when it looks like one (so a proxy's or client's id follows the
- * request through our logs), else a fresh UUID; echoed in the response either way.
+ * request through our logs), else a fresh UUID. The HTTP app echoes it in the response.
  */
-export function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
+export function requestIdFor(req: IncomingMessage): string {
   const incoming = req.headers["x-request-id"];
-  const id =
-    typeof incoming === "string" && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-  res.setHeader(REQUEST_ID_HEADER, id);
-  return id;
-}
-
-/** The id `requestLogging` gave the request. */
-export function requestIdOf(req: IncomingMessage): string {
-  return (req as WithRequestId)[REQUEST_ID] ?? "unknown";
+  return typeof incoming === "string" && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
 /** Which requests get a line (see LOG_SAMPLE_RATE and LOG_SLOW_REQUEST). */
@@ -45,23 +32,24 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? path : path.slice(0, query);
 }
 
+/** Called as a request arrives, with the id it was given; it writes the request's line, if any. */
+export type RequestLog = (req: IncomingMessage, res: ServerResponse, requestId: string) => void;
+
 /**
- * Gives every request its id, and writes a line for the requests worth one: 5xx at `error`;
- * other 4xx (401, 403, 429 among them) and slow requests (at `warn`) always; a
- * `policy.sampleRate` share of the rest, the health probes at `debug`. Every line has the same
- * shape, id, method, path, status and duration, never headers (Authorization, Cookie) nor bodies.
- * Deciding costs a clock read and a listener; pino-http built two child loggers per request
- * whether it wrote a line or not. What counts as an authentication event is in the audit log,
- * which does not sample.
+ * Writes a line for the requests worth one: 5xx at `error`; other 4xx (401, 403, 429 among
+ * them) and slow requests (at `warn`) always; a `policy.sampleRate` share of the rest, the
+ * health probes at `debug`. Every line has the same shape, id, method, path, status and
+ * duration, never headers (Authorization, Cookie) nor bodies. Deciding costs a clock read and a
+ * listener; pino-http built two child loggers per request whether it wrote a line or not. What
+ * counts as an authentication event is in the audit log, which does not sample.
  */
-export function requestLogging(logger: Logger, policy: RequestLogPolicy): RequestHandler {
+export function requestLogging(logger: Logger, policy: RequestLogPolicy): RequestLog {
   const { sampleRate, slowMs } = policy;
-  return (req, res, next) => {
-    const requestId = requestIdFor(req, res);
-    (req as WithRequestId)[REQUEST_ID] = requestId;
+  return (req, res, requestId) => {
     const start = performance.now();
-    // Read now: routers mounted on a path rewrite req.url for their handlers.
     const url = req.url;
+    // On the raw response, so that every way a request ends (answered, refused before routing,
+    // abandoned by its client) is seen.
     res.once("close", () => {
       const responseTime = Math.round(performance.now() - start);
       const status = res.statusCode;
@@ -86,6 +74,5 @@ export function requestLogging(logger: Logger, policy: RequestLogPolicy): Reques
         aborted ? "request aborted" : "request completed",
       );
     });
-    next();
   };
 }

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { FastifyInstance } from "fastify";
 import type { KeyRing } from "../auth/key-ring";
 
 export interface ProbeRoutesOptions {
@@ -10,19 +10,15 @@ export interface ProbeRoutesOptions {
 }
 
 /** The contract's HTTP surface besides GraphQL: liveness, readiness and the public keys. */
-export function probeRoutes(options: ProbeRoutesOptions): Router {
-  const router = Router();
-  router.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
-  });
-  router.get("/readyz", async (_req, res) => {
+export function probeRoutes(app: FastifyInstance, options: ProbeRoutesOptions): void {
+  app.get("/healthz", (_request, reply) => reply.send({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => {
     const ready = await options.isReady().catch(() => false);
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? "ready" : "unavailable", ...options.readiness?.() });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? "ready" : "unavailable", ...options.readiness?.() });
   });
-  router.get("/.well-known/jwks.json", (_req, res) => {
-    res.set("Cache-Control", "public, max-age=300").json(options.keys.jwks());
-  });
-  return router;
+  app.get("/.well-known/jwks.json", (_request, reply) =>
+    reply.header("Cache-Control", "public, max-age=300").send(options.keys.jwks()),
+  );
 }

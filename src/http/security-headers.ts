@@ -1,16 +1,16 @@
-import helmet from "helmet";
-import type { RequestHandler } from "express";
+import type { FastifyHelmetOptions } from "@fastify/helmet";
 
 /**
  * The API serves JSON only, so its default Content-Security-Policy allows nothing to load and
  * nothing to frame it. A route that serves HTML (the development playground) replaces the header
- * with its own policy by calling `res.setHeader("Content-Security-Policy", ...)` in its handler:
- * helmet sets every header here, before any route runs, and nothing sets them again afterwards.
+ * with its own policy by setting it on its reply: helmet sets every header here, as the request
+ * arrives and before any route runs, and a header the reply sets is written over it.
  */
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none';frame-ancestors 'none'";
 
-export function securityHeaders(options: { hsts: boolean }): RequestHandler {
-  return helmet({
+export function securityHeaders(options: { hsts: boolean }): FastifyHelmetOptions {
+  return {
+    global: true,
     contentSecurityPolicy: {
       useDefaults: false,
       directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
@@ -20,5 +20,5 @@ export function securityHeaders(options: { hsts: boolean }): RequestHandler {
     strictTransportSecurity: options.hsts ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     xFrameOptions: { action: "deny" },
     referrerPolicy: { policy: "no-referrer" },
-  });
+  };
 }

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Router, type Request, type Response } from "express";
+import accepts from "accepts";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 
 /** Where the playground's scripts and styles are served from. */
 export const PLAYGROUND_ASSETS_PATH = "/playground/assets";
@@ -76,13 +77,22 @@ export const PLAYGROUND_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
+/** The page, for the GraphQL route to answer with when a browser asks for it. */
+export interface Playground {
+  /** Whether the request is a browser asking for the page rather than a GraphQL client. */
+  wantsPage(request: FastifyRequest): boolean;
+  /** The page, answered with status 200 and these headers. */
+  readonly page: string;
+  readonly pageHeaders: Readonly<Record<string, string>>;
+}
+
 /**
- * The GraphiQL playground: the page on browser GETs of the GraphQL path (any other request
- * falls through to Apollo), and its assets from node_modules and this folder. Every asset URL
- * carries a hash of its content, so assets can be cached for a year and a new version is never
- * mixed with an old one.
+ * The GraphiQL playground: its assets, from node_modules and this folder, registered on the app,
+ * and the page, which the GraphQL route serves on browser GETs (any other request goes to
+ * Apollo). Every asset URL carries a hash of its content, so assets can be cached for a year and
+ * a new version is never mixed with an old one.
  */
-export function playgroundRouter(graphqlPath: string): Router {
+export function registerPlayground(app: FastifyInstance, graphqlPath: string): Playground {
   const assets = assetFiles();
   for (const [name, asset] of assets) {
     if (!existsSync(asset.file)) {
@@ -96,44 +106,33 @@ export function playgroundRouter(graphqlPath: string): Router {
   };
   const page = renderPage(graphqlPath, PAGE_STYLES.map(versioned), PAGE_SCRIPTS.map(versioned));
 
-  const router = Router();
-  router.get(graphqlPath, (req, res, next) => {
-    if (!prefersHtml(req)) {
-      next();
-      return;
-    }
-    res
-      .status(200)
-      .set({
-        "Content-Type": "text/html; charset=utf-8",
-        "Content-Security-Policy": PLAYGROUND_CSP,
-        "Cache-Control": "no-cache",
-        // The same URL answers JSON to GraphQL clients: caches must key on Accept.
-        Vary: "Accept",
-        "Referrer-Policy": "no-referrer",
-      })
-      .send(page);
-  });
-  router.get(`${PLAYGROUND_ASSETS_PATH}/:name`, (req: Request<{ name: string }>, res, next) => {
-    const asset = assets.get(req.params.name);
-    if (!asset) {
-      next();
-      return;
-    }
-    sendAsset(res, asset, next);
-  });
-  return router;
-}
-
-function sendAsset(res: Response, asset: Asset, next: (error?: unknown) => void): void {
-  res.set({
-    "Content-Type": asset.contentType,
-    "Cache-Control": "public, max-age=31536000, immutable",
-    "X-Content-Type-Options": "nosniff",
-  });
-  res.sendFile(asset.file, { cacheControl: false, dotfiles: "deny" }, (error) => {
-    if (error && !res.headersSent) next(error);
-  });
+  app.get<{ Params: { name: string } }>(
+    `${PLAYGROUND_ASSETS_PATH}/:name`,
+    (request, reply) => {
+      const asset = assets.get(request.params.name);
+      // Only the listed names: the 404 is the app's own.
+      if (!asset) return reply.callNotFound();
+      return reply
+        .headers({
+          "Content-Type": asset.contentType,
+          "Cache-Control": "public, max-age=31536000, immutable",
+          "X-Content-Type-Options": "nosniff",
+        })
+        .send(createReadStream(asset.file));
+    },
+  );
+  return {
+    wantsPage: prefersHtml,
+    page,
+    pageHeaders: {
+      "Content-Type": "text/html; charset=utf-8",
+      "Content-Security-Policy": PLAYGROUND_CSP,
+      "Cache-Control": "no-cache",
+      // The same URL answers JSON to GraphQL clients: caches must key on Accept.
+      Vary: "Accept",
+      "Referrer-Policy": "no-referrer",
+    },
+  };
 }
 
 /**
@@ -142,9 +141,9 @@ function sendAsset(res: Response, asset: Asset, next: (error?: unknown) => void)
  * anyway (CSRF prevention wants a preflighted header), so it gets the page with that query in
  * the editor.
  */
-function prefersHtml(req: Request): boolean {
-  if (!req.headers.accept) return false;
-  const preferred = req.accepts([
+function prefersHtml(request: FastifyRequest): boolean {
+  if (request.method !== "GET" || !request.headers.accept) return false;
+  const preferred = accepts(request.raw).type([
     "application/json",
     "application/graphql-response+json",
     "multipart/mixed",

@@ -1,4 +1,4 @@
-import type { RequestHandler } from "express";
+import type { preHandlerHookHandler } from "fastify";
 import { ErrorCode } from "../errors/error-code";
 import { httpErrorBody } from "../errors/http-error-body";
 
@@ -6,13 +6,13 @@ import { httpErrorBody } from "../errors/http-error-body";
  * Refuses a batched request (a JSON array of operations) longer than the limit before Apollo
  * parses, validates or runs any of them: each operation would otherwise cost its own work.
  */
-export function batchLimit(maxOperations: number): RequestHandler {
-  return (req, res, next) => {
-    const body: unknown = req.body;
+export function batchLimit(maxOperations: number): preHandlerHookHandler {
+  return (request, reply, done) => {
+    const body: unknown = request.body;
     if (Array.isArray(body) && body.length > maxOperations) {
-      res
-        .status(400)
-        .json(
+      void reply
+        .code(400)
+        .send(
           httpErrorBody(
             ErrorCode.BatchTooLarge,
             `A batch may hold at most ${maxOperations} operations.`,
@@ -20,6 +20,6 @@ export function batchLimit(maxOperations: number): RequestHandler {
         );
       return;
     }
-    next();
+    done();
   };
 }

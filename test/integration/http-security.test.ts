@@ -1,5 +1,5 @@
-import type { AddressInfo } from "node:net";
-import express from "express";
+import fastifyHelmet from "@fastify/helmet";
+import fastify from "fastify";
 import { databaseKinds } from "../support/databases";
 import { LOGIN, ME, REFRESH } from "../support/documents";
 import { DEFAULT_PASSWORD, registerUser, uniqueEmail } from "../support/factories";
@@ -196,27 +196,25 @@ describe.each(databaseKinds())("CORS with an allowlist, in production ($name)", 
 
 describe("a route that serves HTML", () => {
   it("replaces the API's Content-Security-Policy by setting its own header", async () => {
-    const app = express();
-    app.use(securityHeaders({ hsts: false }));
+    const app = fastify();
+    await app.register(fastifyHelmet, securityHeaders({ hsts: false }));
     const pagePolicy = "default-src 'none'; script-src 'self'; frame-ancestors 'none'";
-    app.get("/page", (_req, res) => {
-      res.setHeader("Content-Security-Policy", pagePolicy);
-      res.type("html").send("<!doctype html><title>page</title>");
-    });
-    app.get("/data", (_req, res) => {
-      res.json({});
-    });
-    const server = app.listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
+    app.get("/page", (_request, reply) =>
+      reply
+        .header("Content-Security-Policy", pagePolicy)
+        .type("text/html")
+        .send("<!doctype html><title>page</title>"),
+    );
+    app.get("/data", (_request, reply) => reply.send({}));
+    const base = await app.listen({ port: 0, host: "127.0.0.1" });
     try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const page = await fetch(`${base}/page`);
       expect(page.headers.get("content-security-policy")).toBe(pagePolicy);
       expect(page.headers.get("x-frame-options")).toBe("DENY");
       const data = await fetch(`${base}/data`);
       expect(data.headers.get("content-security-policy")).toBe(API_CONTENT_SECURITY_POLICY);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await app.close();
     }
   });
 });
