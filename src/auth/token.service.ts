@@ -4,7 +4,7 @@ import type { Clock } from "../core/clock";
 import { epochSeconds } from "../core/clock";
 import { InvalidTokenError, type TokenCheck } from "../errors/app-errors";
 import { isRole, type Role } from "../core/role";
-import type { KeyRing } from "./key-ring";
+import type { KeyRing, VerificationKey } from "./key-ring";
 import type { Principal } from "../core/principal";
 
 export interface TokenSettings {
@@ -29,6 +29,19 @@ const MAX_TOKEN_LENGTH = 4096;
 /** Every permission name, space-separated, fits many times over. */
 const MAX_SCOPE_LENGTH = 1024;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/**
+ * How many verified tokens are remembered. A signed-in client sends the same token with every
+ * request until it refreshes, so one entry per client in use; each is the token's text and its
+ * principal, about 1 KB.
+ */
+export const VERIFIED_TOKENS_KEPT = 10_000;
+
+/** A token that passed every check, and what makes it stop passing: its key or its expiry. */
+interface VerifiedToken {
+  readonly principal: Principal;
+  readonly kid: string;
+  readonly key: VerificationKey;
+}
 
 /**
  * Issues and verifies access tokens. Verification is deliberately stricter than jsonwebtoken's
@@ -36,6 +49,14 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  * jsonwebtoken treats as optional (`exp`, `jti`, `sid`, `sub`) are required.
  */
 export class TokenService {
+  /**
+   * Tokens that passed every check, by their exact text, oldest first. Only a token with a valid
+   * signature gets here, so a hit is a token this server issued and has already checked in full;
+   * what can change since is time (the expiry, a retired key's notAfter), checked on every hit.
+   * Revocation is not a property of the token and is checked on every request after this.
+   */
+  private readonly verified = new Map<string, VerifiedToken>();
+
   constructor(
     private readonly keys: KeyRing,
     private readonly settings: TokenSettings,
@@ -87,6 +108,16 @@ export class TokenService {
 
   /** Returns the principal of a valid token, or throws InvalidTokenError (HTTP 401). */
   verifyAccessToken(token: string): Principal {
+    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError("length");
+    const known = this.verified.get(token);
+    if (known) {
+      const now = epochSeconds(this.clock.now());
+      // As jsonwebtoken decides expiry: refused from exp + tolerance on.
+      const live = now < known.principal.expiresAt + this.settings.clockToleranceSeconds;
+      if (live && this.keys.find(known.kid) === known.key) return known.principal;
+      // Expired, or its key retired since: the full check below says which.
+      this.verified.delete(token);
+    }
     const header = this.readHeader(token);
     const key = typeof header.kid === "string" ? this.keys.find(header.kid) : undefined;
     if (!key) throw new InvalidTokenError("kid");
@@ -110,11 +141,25 @@ export class TokenService {
     } catch (error) {
       throw new InvalidTokenError(failedCheck(error));
     }
-    return this.toPrincipal(payload, now);
+    const principal = this.toPrincipal(payload, now);
+    this.remember(token, { principal, kid: key.kid, key });
+    return principal;
+  }
+
+  private remember(token: string, verified: VerifiedToken): void {
+    this.verified.set(token, verified);
+    if (this.verified.size > VERIFIED_TOKENS_KEPT) {
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
+    }
+  }
+
+  /** How many verified tokens are remembered, for tests and benchmarks. */
+  get verifiedTokensKept(): number {
+    return this.verified.size;
   }
 
   private readHeader(token: string): Record<string, unknown> {
-    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError("length");
     const parts = token.split(".");
     if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) {
       throw new InvalidTokenError("format");
@@ -147,16 +192,20 @@ export class TokenService {
       throw new InvalidTokenError("claims");
     }
     if (iat > now + this.settings.clockToleranceSeconds) throw new InvalidTokenError("iat");
-    return {
+    // Frozen: the same principal answers every request that presents this token.
+    return Object.freeze({
       userId: sub,
       sessionId: sid,
       tokenId: jti,
-      roles,
+      roles: Object.freeze(roles as Role[]),
       // Names this server no longer knows grant nothing: the scope only ever narrows.
-      scope: scope === undefined ? null : scope.split(" ").filter((name) => name.length > 0),
+      scope:
+        scope === undefined
+          ? null
+          : Object.freeze(scope.split(" ").filter((name) => name.length > 0)),
       issuedAt: iat,
       expiresAt: exp,
-    };
+    });
   }
 }
 

@@ -6,7 +6,6 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
 import fastifyCors from "@fastify/cors";
-import fastifyHelmet from "@fastify/helmet";
 import fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -129,15 +128,17 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{
   });
 
   const writeRequestLog = requestLogging(options.logger, options.requestLog);
+  const helmetHeaders = securityHeaders({ hsts: options.hsts });
   app.addHook("onRequest", (request, reply, done) => {
     // On the raw response, so that the headers stay on every answer, an error's included.
-    reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
+    const response = reply.raw;
+    for (const [name, value] of helmetHeaders) response.setHeader(name, value);
+    response.setHeader(REQUEST_ID_HEADER, request.id);
     // Responses carry tokens and personal data: never cache them anywhere.
-    if (isGraphQLPath(request.url)) reply.raw.setHeader("Cache-Control", "no-store");
-    writeRequestLog(request.raw, reply.raw, request.id);
+    if (isGraphQLPath(request.url)) response.setHeader("Cache-Control", "no-store");
+    writeRequestLog(request.raw, response, request.id);
     done();
   });
-  await app.register(fastifyHelmet, securityHeaders({ hsts: options.hsts }));
   const cors = corsPolicy(options.corsOrigins);
   if (cors) await app.register(fastifyCors, cors);
 
@@ -184,7 +185,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<{
 }
 
 /** TRUST_PROXY as fastify takes it: a hop count is a function of the hop (as proxy-addr reads one). */
-function trustProxyOption(trustProxy: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+function trustProxyOption(
+  trustProxy: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof trustProxy === "number") return (_address, hop) => hop < trustProxy;
   return typeof trustProxy === "object" ? [...trustProxy] : trustProxy;
 }

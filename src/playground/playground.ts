@@ -106,21 +106,18 @@ export function registerPlayground(app: FastifyInstance, graphqlPath: string): P
   };
   const page = renderPage(graphqlPath, PAGE_STYLES.map(versioned), PAGE_SCRIPTS.map(versioned));
 
-  app.get<{ Params: { name: string } }>(
-    `${PLAYGROUND_ASSETS_PATH}/:name`,
-    (request, reply) => {
-      const asset = assets.get(request.params.name);
-      // Only the listed names: the 404 is the app's own.
-      if (!asset) return reply.callNotFound();
-      return reply
-        .headers({
-          "Content-Type": asset.contentType,
-          "Cache-Control": "public, max-age=31536000, immutable",
-          "X-Content-Type-Options": "nosniff",
-        })
-        .send(createReadStream(asset.file));
-    },
-  );
+  app.get<{ Params: { name: string } }>(`${PLAYGROUND_ASSETS_PATH}/:name`, (request, reply) => {
+    const asset = assets.get(request.params.name);
+    // Only the listed names: the 404 is the app's own.
+    if (!asset) return reply.callNotFound();
+    return reply
+      .headers({
+        "Content-Type": asset.contentType,
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "X-Content-Type-Options": "nosniff",
+      })
+      .send(createReadStream(asset.file));
+  });
   return {
     wantsPage: prefersHtml,
     page,

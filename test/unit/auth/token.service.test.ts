@@ -8,7 +8,12 @@ import {
 } from "node:crypto";
 import { promisify } from "node:util";
 import { KeyRing } from "../../../src/auth/key-ring";
-import { TokenService, type TokenSettings } from "../../../src/auth/token.service";
+import jwt from "jsonwebtoken";
+import {
+  TokenService,
+  type TokenSettings,
+  VERIFIED_TOKENS_KEPT,
+} from "../../../src/auth/token.service";
 import { type AppConfig, jwtKeysOf, type SigningAlgorithm } from "../../../src/config/config";
 import { InvalidTokenError, type TokenCheck } from "../../../src/errors/app-errors";
 import { Role } from "../../../src/core/role";
@@ -217,6 +222,58 @@ describe("TokenService.verifyAccessToken expiry", () => {
     clock.advanceSeconds(-5);
     const tokens = service(hmacRing(), { clockToleranceSeconds: 5 });
     expect(tokens.verifyAccessToken(token).issuedAt).toBe(T0);
+  });
+});
+
+describe("TokenService remembers the tokens it has verified", () => {
+  it("checks a token's signature once, and answers its repeats with the same frozen principal", () => {
+    const tokens = service(hmacRing());
+    const { token } = issueFor(tokens);
+    const verify = jest.spyOn(jwt, "verify");
+    const first = tokens.verifyAccessToken(token);
+    const again = tokens.verifyAccessToken(token);
+    expect(verify).toHaveBeenCalledTimes(1);
+    verify.mockRestore();
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.roles)).toBe(true);
+  });
+
+  it("refuses a remembered token from its expiry on, as if it had never been seen", () => {
+    const tokens = service(hmacRing(), { clockToleranceSeconds: 30 });
+    const { token } = issueFor(tokens);
+    expect(tokens.verifyAccessToken(token).userId).toBe(USER_ID);
+    clock.advanceSeconds(900 + 29);
+    expect(tokens.verifyAccessToken(token).userId).toBe(USER_ID);
+    clock.advanceSeconds(1);
+    expectRefused(() => tokens.verifyAccessToken(token), "TOKEN_EXPIRED");
+    expectRefused(() => tokens.verifyAccessToken(token), "TOKEN_EXPIRED");
+  });
+
+  it("refuses a remembered token once its key is retired (past the previous key's notAfter)", () => {
+    const { token } = issueFor(service(hmacRing(OTHER_SECRET, "old")));
+    const ring = KeyRing.fromConfig(
+      jwtConfig({
+        secret: SECRET,
+        previousKeys: [{ algorithm: "HS256", secret: OTHER_SECRET, kid: "old", notAfter: T0 + 60 }],
+      }),
+      clock,
+    );
+    const tokens = service(ring);
+    expect(tokens.verifyAccessToken(token).userId).toBe(USER_ID);
+    clock.advanceSeconds(61);
+    expectRefused(() => tokens.verifyAccessToken(token));
+  });
+
+  it("remembers a refused token never, and a bounded number of verified ones", () => {
+    const tokens = service(hmacRing());
+    const { token } = issueFor(tokens);
+    const [header, payload] = token.split(".");
+    expectRefused(() => tokens.verifyAccessToken(`${header}.${payload}.${"A".repeat(43)}`));
+    expect(tokens.verifiedTokensKept).toBe(0);
+    for (let i = 0; i <= VERIFIED_TOKENS_KEPT; i++) {
+      tokens.verifyAccessToken(issueFor(tokens).token);
+    }
+    expect(tokens.verifiedTokensKept).toBe(VERIFIED_TOKENS_KEPT);
   });
 });
 
