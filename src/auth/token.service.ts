@@ -197,7 +197,7 @@ export class TokenService {
       userId: sub,
       sessionId: sid,
       tokenId: jti,
-      roles: Object.freeze(roles as Role[]),
+      roles: Object.freeze(roles),
       // Names this server no longer knows grant nothing: the scope only ever narrows.
       scope:
         scope === undefined

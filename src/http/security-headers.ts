@@ -45,7 +45,7 @@ export function securityHeaders(options: { hsts: boolean }): ReadonlyArray<[stri
     {} as IncomingMessage,
     response as unknown as ServerResponse,
     (error?: unknown) => {
-      if (error) throw error instanceof Error ? error : new Error(String(error));
+      if (error) throw error instanceof Error ? error : new Error("helmet failed");
       finished = true;
     },
   );
