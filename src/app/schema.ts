@@ -6,7 +6,7 @@ import { Authorizer } from "../authorization/auth.checker";
 import { AuthResolver } from "../auth/auth.resolver";
 import { InternalError } from "../errors/app-errors";
 import { schemaDirectives } from "../graphql/directives";
-import { databaseErrorsMiddleware } from "../graphql/database-errors.middleware";
+import { translateDatabaseErrors } from "../graphql/database-errors";
 import { SessionResolver } from "../auth/session.resolver";
 import { TaskResolver } from "../tasks/task.resolver";
 import { TaskEventsResolver } from "../tasks/task-events.resolver";
@@ -46,21 +46,21 @@ const noContainer: ContainerType = {
 };
 
 /** The authorizer is the application's (it writes audit lines); printing the schema needs none. */
-export function buildAppSchema(
+export async function buildAppSchema(
   container: ContainerType = noContainer,
   authorizer: Authorizer = new Authorizer(),
 ): Promise<GraphQLSchema> {
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers,
     container,
     authChecker: authorizer.checker,
     authMode: "error",
     directives: [...schemaDirectives],
     pubSub: unusedPubSub,
-    globalMiddlewares: [databaseErrorsMiddleware],
     // The contract names the scalar DateTime; type-graphql 2 would call it DateTimeISO.
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     // Input rules live in the services, where `npm run user:add` shares them.
     validate: false,
   });
+  return translateDatabaseErrors(schema);
 }

@@ -40,6 +40,8 @@ export class LoopSlicer {
   private turnStartedAt = 0;
   private inTurn = false;
   private spent = false;
+  /** Whether a heavy field started in this turn (mayStartHeavy). */
+  private heavyStarted = false;
   /** Waiting fields, by request, each request's in order; requests are woken in turn. */
   private readonly queues = new Map<object, Array<() => void>>();
   private scheduled = false;
@@ -66,20 +68,14 @@ export class LoopSlicer {
 
   /**
    * Like mayRun, for a field whose work lands later, in one piece: a root list reads a page from
-   * the database and builds its rows after it starts. It starts only with time left in the turn
-   * and takes the rest of the slice, so two such pages never load in one turn.
+   * the database and builds its rows after it starts. One such field starts per turn, with time
+   * left in the slice, so two pages never load in one turn; the rest of the slice stays with the
+   * other fields, which would otherwise all queue behind every page start.
    */
   mayStartHeavy(): boolean {
-    if (!this.mayRun()) return false;
-    this.claimRest();
+    if (!this.mayRun() || this.heavyStarted) return false;
+    this.heavyStarted = true;
     return true;
-  }
-
-  /** Ends this turn's slice: what else wants to run waits for the next turn. */
-  claimRest(): void {
-    if (!this.inTurn) this.beginTurn(this.now(), false);
-    this.spent = true;
-    if (this.wakeTurn) this.wakeTurnSpent = true;
   }
 
   /**
@@ -99,6 +95,7 @@ export class LoopSlicer {
   private beginTurn(now: number, wakeTurn: boolean): void {
     this.inTurn = true;
     this.spent = false;
+    this.heavyStarted = false;
     this.wakeTurn = wakeTurn;
     this.turnStartedAt = now;
     // The turn ends when the loop gets to this immediate; until then the slice runs.
@@ -108,6 +105,7 @@ export class LoopSlicer {
   private readonly endTurn = (): void => {
     this.inTurn = false;
     this.spent = false;
+    this.heavyStarted = false;
     this.wakeTurn = false;
   };
 

@@ -103,11 +103,21 @@ describe("LoopSlicer", () => {
     expect(slicer.mayRun()).toBe(true);
   });
 
-  it("gives a heavy field the rest of the turn", async () => {
+  it("starts one heavy field per turn, and leaves the rest of the slice to the others", async () => {
     const clock = manualClock();
     const slicer = new LoopSlicer(20, clock.now);
     expect(slicer.mayStartHeavy()).toBe(true);
-    expect(slicer.mayRun()).toBe(false);
+    expect(slicer.mayRun()).toBe(true);
+    expect(slicer.mayStartHeavy()).toBe(false);
+    await nextTurn();
+    expect(slicer.mayStartHeavy()).toBe(true);
+  });
+
+  it("starts no heavy field once the slice is spent", async () => {
+    const clock = manualClock();
+    const slicer = new LoopSlicer(20, clock.now);
+    expect(slicer.mayRun()).toBe(true);
+    clock.advance(21);
     expect(slicer.mayStartHeavy()).toBe(false);
     await nextTurn();
     expect(slicer.mayStartHeavy()).toBe(true);

@@ -1,9 +1,13 @@
-import type { ResolverData } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
 import { QueryFailedError } from "typeorm";
 import { ServiceUnavailableError } from "../../../src/errors/app-errors";
-import { databaseErrorsMiddleware } from "../../../src/graphql/database-errors.middleware";
+import { translatingDatabaseErrors } from "../../../src/graphql/database-errors";
 
-const action = {} as ResolverData;
+/** What a resolver that returns or throws through the translation gives its caller. */
+const throughTranslation = (resolve: () => unknown): Promise<unknown> =>
+  Promise.resolve().then(() =>
+    translatingDatabaseErrors(resolve)(null, {}, null, {} as GraphQLResolveInfo),
+  );
 
 const connectionRefused = () =>
   Object.assign(new Error("connect ECONNREFUSED 10.0.0.5:3306"), {
@@ -12,13 +16,13 @@ const connectionRefused = () =>
     fatal: true,
   });
 
-describe("databaseErrorsMiddleware", () => {
+describe("translatingDatabaseErrors", () => {
   it("returns what the resolver returned", async () => {
-    await expect(databaseErrorsMiddleware(action, () => Promise.resolve(42))).resolves.toBe(42);
+    await expect(throughTranslation(() => Promise.resolve(42))).resolves.toBe(42);
   });
 
   it("turns an unreachable database into SERVICE_UNAVAILABLE", async () => {
-    const outcome = databaseErrorsMiddleware(action, () => Promise.reject(connectionRefused()));
+    const outcome = throughTranslation(() => Promise.reject(connectionRefused()));
     await expect(outcome).rejects.toBeInstanceOf(ServiceUnavailableError);
     await expect(outcome).rejects.toMatchObject({
       message: "The service is temporarily unavailable.",
@@ -29,9 +33,9 @@ describe("databaseErrorsMiddleware", () => {
   it("turns a query that failed on a lost connection into SERVICE_UNAVAILABLE", async () => {
     const lost = Object.assign(new Error("Connection lost"), { code: "PROTOCOL_CONNECTION_LOST" });
     const failure = new QueryFailedError("SELECT 1", [], lost);
-    await expect(
-      databaseErrorsMiddleware(action, () => Promise.reject(failure)),
-    ).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(throughTranslation(() => Promise.reject(failure))).rejects.toBeInstanceOf(
+      ServiceUnavailableError,
+    );
   });
 
   it("turns a conflict with a concurrent transaction into SERVICE_UNAVAILABLE with Retry-After", async () => {
@@ -40,7 +44,7 @@ describe("databaseErrorsMiddleware", () => {
       code: "ER_LOCK_DEADLOCK",
       errno: 1213,
     });
-    const outcome = databaseErrorsMiddleware(action, () =>
+    const outcome = throughTranslation(() =>
       Promise.reject(new QueryFailedError("COMMIT", [], deadlock)),
     );
     await expect(outcome).rejects.toBeInstanceOf(ServiceUnavailableError);
@@ -54,6 +58,21 @@ describe("databaseErrorsMiddleware", () => {
 
   it("rethrows any other error as it is", async () => {
     const bug = new TypeError("x is undefined");
-    await expect(databaseErrorsMiddleware(action, () => Promise.reject(bug))).rejects.toBe(bug);
+    await expect(throughTranslation(() => Promise.reject(bug))).rejects.toBe(bug);
+  });
+});
+
+describe("translatingDatabaseErrors, synchronously", () => {
+  it("returns a plain value as it is, with no promise", () => {
+    expect(translatingDatabaseErrors(() => 42)(null, {}, null, {} as GraphQLResolveInfo)).toBe(42);
+  });
+
+  it("translates a database error thrown synchronously (better-sqlite3 throws)", () => {
+    const resolve = translatingDatabaseErrors(() => {
+      throw connectionRefused();
+    });
+    expect(() => resolve(null, {}, null, {} as GraphQLResolveInfo)).toThrow(
+      ServiceUnavailableError,
+    );
   });
 });
