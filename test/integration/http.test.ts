@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { databaseKinds } from "../support/databases";
 import { LOGIN, ME } from "../support/documents";
 import { TcpProxy } from "../support/tcp-proxy";
@@ -81,6 +82,26 @@ describe.each(databaseKinds())("HTTP surface ($name)", (kind) => {
       },
     );
     expect(await response.json()).toEqual({ data: { me: { id: user.id } } });
+  });
+
+  it("answers a request whose Host header no URL can hold, and its query string still counts", async () => {
+    // `Host: a b` cannot be the host of any URL: a handler that builds one from it throws.
+    const { port } = new URL(server.url);
+    const query = encodeURIComponent("{ __typename }");
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        socket.end(
+          `GET /graphql?query=${query} HTTP/1.1\r\nHost: a b\r\n` +
+            "apollo-require-preflight: true\r\nConnection: close\r\n\r\n",
+        );
+      });
+      let text = "";
+      socket.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(raw.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+    expect(raw).toContain('{"data":{"__typename":"Query"}}');
   });
 
   it("answers unknown paths with a JSON 404", async () => {
