@@ -1,14 +1,14 @@
-import Database from "better-sqlite3";
-import mysql from "mysql2/promise";
-
-/** The server's database, as the benchmark configured it. */
-export type BenchDatabase =
-  | { readonly kind: "sqlite"; readonly path: string }
-  | { readonly kind: "mysql"; readonly url: string };
+import type mysql from "mysql2/promise";
+import {
+  type BenchDatabase,
+  connectMysql,
+  inTransaction,
+  openSqliteFile,
+  sqliteDatetime,
+} from "./bench-database";
 
 /** Rows per transaction (and per statement on MySQL). */
 const BATCH_ROWS = 1_000;
-const SQLITE_BUSY_TIMEOUT_MILLIS = 5_000;
 
 /** Rows one transaction inserted: ids firstId .. firstId + subjects.length - 1, normally. */
 interface InsertedBatch {
@@ -83,14 +83,9 @@ const deleteSql = (subjects: number) =>
   "DELETE FROM revocations WHERE kind = 'session' AND id BETWEEN ? AND ? " +
   `AND subject IN (${new Array<string>(subjects).fill("?").join(", ")})`;
 
-/** How TypeORM stores a datetime on better-sqlite3: UTC text, 'YYYY-MM-DD HH:MM:SS.SSS'. */
-function sqliteDatetime(date: Date): string {
-  return date.toISOString().replace("T", " ").slice(0, 23);
-}
-
 function openSqlite(path: string): Engine {
   // The server keeps the file in WAL mode, so it reads on while this connection writes.
-  const db = new Database(path, { fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MILLIS });
+  const db = openSqliteFile(path);
   const insert = db.prepare(
     "INSERT INTO revocations (kind, subject, roles, expires_at, seq) " +
       "VALUES ('session', ?, NULL, ?, ?)",
@@ -129,22 +124,7 @@ function openSqlite(path: string): Engine {
 }
 
 async function openMysql(url: string): Promise<Engine> {
-  // The server's own options: dates are sent and read as UTC.
-  const connection = await mysql.createConnection({
-    uri: url.replace(/^mariadb:/, "mysql:"),
-    timezone: "Z",
-  });
-  const inTransaction = async <T>(work: () => Promise<T>): Promise<T> => {
-    await connection.beginTransaction();
-    try {
-      const result = await work();
-      await connection.commit();
-      return result;
-    } catch (error) {
-      await connection.rollback();
-      throw error;
-    }
-  };
+  const connection = await connectMysql(url);
   return {
     countLive: async (now) => {
       const [rows] = await connection.query<mysql.RowDataPacket[]>(SELECT_LIVE, [now]);
@@ -152,7 +132,7 @@ async function openMysql(url: string): Promise<Engine> {
     },
     // One multi-row INSERT: InnoDB gives its rows consecutive ids, insertId being the first.
     insertSessions: (subjects, expiresAt) =>
-      inTransaction(async () => {
+      inTransaction(connection, async () => {
         await connection.query(NEXT_SEQ);
         const [seqRows] = await connection.query<mysql.RowDataPacket[]>(READ_SEQ);
         const seq = Number((seqRows[0] as { last_seq: number | string }).last_seq);

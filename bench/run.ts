@@ -20,7 +20,9 @@ import {
   NESTED_TASKS,
   prepareNestedTasks,
 } from "./nested-tasks";
-import { type BenchDatabase, RevocationLogWriter } from "./revocation-log";
+import type { BenchDatabase } from "./bench-database";
+import { RevocationLogWriter } from "./revocation-log";
+import { UserRowsWriter } from "./user-rows";
 import { runSocketBenchmark } from "./sockets";
 import { benchServerEnv, findFreePort, ServerProcess } from "./server";
 import { fixed, printTable } from "./table";
@@ -34,6 +36,8 @@ const PROBE_RATE = 100;
 const PROBE_CONNECTIONS = 2;
 /** Revoked sessions written into the log for the second `me` run, unless BENCH_REVOKED says. */
 const DEFAULT_REVOKED = 100_000;
+/** Users written into the `users` table for the second `me` run, unless BENCH_USERS says. */
+const DEFAULT_USERS = 100_000;
 /** How long the revocations stay live: past the end of the run, like real ones. */
 const REVOCATION_LIFETIME_MILLIS = 60 * 60 * 1000;
 /** The server polls the log every 250 ms; this bounds the wait for it to catch up. */
@@ -58,7 +62,7 @@ function integerFromEnv(name: string, fallback: number, min: number, max: number
 }
 
 /** What BENCH_ONLY can name; unset, the run does them all in this order. */
-const WORKLOADS = ["tokens", "me", "login", "nested", "sockets", "revoked"] as const;
+const WORKLOADS = ["tokens", "me", "login", "nested", "sockets", "users", "revoked"] as const;
 type Workload = (typeof WORKLOADS)[number];
 const isWorkload = (name: string): name is Workload =>
   (WORKLOADS as readonly string[]).includes(name);
@@ -94,10 +98,12 @@ class Resources {
   server?: ServerProcess;
   tempDir?: string;
   revocationLog?: RevocationLogWriter;
+  userRows?: UserRowsWriter;
   private releasing?: Promise<void>;
 
   release(): Promise<void> {
     this.releasing ??= (async () => {
+      await this.closeUserRows();
       await this.closeRevocationLog();
       await this.server?.stop();
       this.removeTempDir();
@@ -118,6 +124,23 @@ class Resources {
       progress(`could not remove the benchmark's revocation rows: ${String(error)}`);
     } finally {
       await log.close().catch(() => undefined);
+    }
+  }
+
+  /** Removes the users the benchmark wrote (the `users` workload removes them itself). */
+  async closeUserRows(): Promise<void> {
+    const rows = this.userRows;
+    if (rows === undefined) return;
+    this.userRows = undefined;
+    try {
+      const { inserted, deleted } = await rows.removeInserted();
+      if (deleted !== inserted) {
+        progress(`removed only ${deleted} of the ${inserted} user rows the benchmark wrote`);
+      }
+    } catch (error) {
+      progress(`could not remove the benchmark's user rows: ${String(error)}`);
+    } finally {
+      await rows.close().catch(() => undefined);
     }
   }
 
@@ -231,6 +254,72 @@ async function prepareUser(url: string) {
   };
 }
 
+/** The `users` workload's two `me` runs, before and after writing the users. */
+interface UserLoad {
+  /** Without the users: before writing them and after removing them. */
+  readonly baselines: readonly LoadSpec[];
+  readonly withUsers: LoadSpec;
+  readonly insertMillis: number;
+}
+
+/** Server CPU time per request of the side-by-side runs, in µs: steadier than req/s here. */
+type ServerCpu = Map<LoadSpec, number>;
+
+/**
+ * Runs `spec` with its warm-up as a run of its own, so that the server's CPU time over the
+ * measured part alone is divided by the requests answered in it.
+ */
+async function runCounted(
+  server: ServerProcess,
+  spec: LoadSpec,
+  serverCpu: ServerCpu,
+): Promise<LoadResult> {
+  if (spec.warmupSeconds) {
+    await runLoad({ ...spec, durationSeconds: spec.warmupSeconds, warmupSeconds: undefined });
+  }
+  const cpuBefore = server.cpuMillis();
+  const result = { ...(await runLoad({ ...spec, warmupSeconds: undefined })), spec };
+  const cpuAfter = server.cpuMillis();
+  if (cpuBefore !== undefined && cpuAfter !== undefined && result.completed > 0) {
+    serverCpu.set(spec, ((cpuAfter - cpuBefore) * 1000) / result.completed);
+  }
+  return result;
+}
+
+const usersCounted = (count: number) => `${fixed(count, 0)} ${count === 1 ? "user" : "users"}`;
+
+function summary(result: LoadResult, serverCpu: ServerCpu): string {
+  if (result.completed === 0) return "no request completed";
+  const cpu = serverCpu.get(result.spec);
+  return (
+    `${fixed(result.requestsPerSecond, 0)} req/s p99 ${fixed(result.p99Millis, 2)} ms` +
+    (cpu === undefined ? "" : `, ${fixed(cpu, 0)} µs server CPU per request`)
+  );
+}
+
+/**
+ * A loaded run against its baseline (the mean of the runs given): 1.00 is no difference; the
+ * issue asks for within 5%.
+ */
+function ratios(
+  baselines: readonly LoadResult[],
+  loaded: LoadResult,
+  serverCpu: ServerCpu,
+): string {
+  const ratio = (figure: (result: LoadResult) => number | undefined) => {
+    const values = baselines.map(figure);
+    const value = figure(loaded);
+    if (value === undefined || values.some((each) => each === undefined)) return "?";
+    const mean = values.reduce((sum: number, each) => sum + (each ?? 0), 0) / values.length;
+    return fixed(value / mean, 3);
+  };
+  return (
+    `req/s ×${ratio((result) => result.requestsPerSecond)}, ` +
+    `p99 ×${ratio((result) => result.p99Millis)}, ` +
+    `server CPU per request ×${ratio((result) => serverCpu.get(result.spec))}`
+  );
+}
+
 interface RevocationLoad {
   readonly count: number;
   readonly insertMillis: number;
@@ -296,6 +385,7 @@ async function main(resources: Resources): Promise<void> {
   const meSeconds = secondsFromEnv("BENCH_DURATION", 10);
   const loginSeconds = secondsFromEnv("BENCH_LOGIN_DURATION", 5);
   const revokedCount = integerFromEnv("BENCH_REVOKED", DEFAULT_REVOKED, 0, 10_000_000);
+  const userCount = integerFromEnv("BENCH_USERS", DEFAULT_USERS, 0, 10_000_000);
   const only = workloadsFromEnv();
   console.log(`Node ${process.version}, ${availableParallelism()} CPUs`);
 
@@ -311,7 +401,7 @@ async function main(resources: Resources): Promise<void> {
   const user = await prepareUser(server.url);
 
   const me: LoadSpec = {
-    name: `me, ${fixed(liveAtStart, 0)} revoked`,
+    name: "me",
     url: server.url,
     body: user.meBody,
     headers: user.authorization,
@@ -338,6 +428,7 @@ async function main(resources: Resources): Promise<void> {
   };
   // The sentinel's row (see loadRevocations) is one more.
   const revokedInTotal = liveAtStart + revokedCount + 1;
+  const meBeforeRevoked: LoadSpec = { ...me, name: `me, ${fixed(liveAtStart, 0)} revoked` };
   const meRevoked: LoadSpec = { ...me, name: `me, ${fixed(revokedInTotal, 0)} revoked` };
   const probeIdle = probe(`me @ ${PROBE_RATE}/s, idle server`);
   const probeDuringLogins = probe(`me @ ${PROBE_RATE}/s, during logins`);
@@ -401,20 +492,50 @@ async function main(resources: Resources): Promise<void> {
         `${fixed(sockets.allClosedMillis, 1)} ms for the last of the ${fixed(sockets.fullSession, 0)} a full session holds`,
     );
   }
+  // Each loaded run is compared with one made just before it: this machine drifts over minutes.
+  const serverCpu: ServerCpu = new Map();
+  const sideBySide = (spec: LoadSpec, what: string) =>
+    stage(
+      `me: ${ME_CONNECTIONS} connections, ${ME_WARMUP_SECONDS} s warm-up + ${meSeconds} s, ${what}`,
+      () => [runCounted(server, spec, serverCpu)],
+    );
+  let users: UserLoad | undefined;
+  if (only.has("users") && userCount > 0 && problems.length === 0) {
+    const rows = await UserRowsWriter.open(database);
+    resources.userRows = rows;
+    const present = usersCounted(await rows.count());
+    const before: LoadSpec = { ...me, name: `me, ${present}` };
+    const afterwards: LoadSpec = { ...me, name: `me, ${present} again` };
+    await sideBySide(before, "before the users");
+    if (problems.length === 0) {
+      progress(`writing ${fixed(userCount, 0)} users into the users table`);
+      const insertStarted = performance.now();
+      await rows.addUsers(userCount);
+      const insertMillis = performance.now() - insertStarted;
+      const withUsers: LoadSpec = { ...me, name: `me, ${usersCounted(await rows.count())}` };
+      progress(`inserted in ${fixed(insertMillis / 1000, 2)} s`);
+      await sideBySide(withUsers, "with the users");
+      // Removed, and measured again: the baseline is both empty runs, so drift cancels out.
+      await resources.closeUserRows();
+      await sideBySide(afterwards, "with the users removed");
+      users = { baselines: [before, afterwards], withUsers, insertMillis };
+    }
+    await resources.closeUserRows();
+  }
   let revocations: RevocationLoad | undefined;
   let rssAfterRun: number | undefined;
   if (only.has("revoked") && revokedCount > 0 && problems.length === 0) {
-    progress(`writing ${fixed(revokedCount, 0)} revoked sessions into the revocation log`);
-    revocations = await loadRevocations(server, log, revokedCount);
-    progress(
-      `inserted in ${fixed(revocations.insertMillis / 1000, 2)} s; the server refused the ` +
-        `sentinel token ${fixed(revocations.catchUpMillis, 0)} ms after its row was committed`,
-    );
-    await stage(
-      `me with the revoked sessions: ${ME_CONNECTIONS} connections, ${ME_WARMUP_SECONDS} s warm-up + ${meSeconds} s`,
-      () => [runLoad(meRevoked)],
-    );
-    rssAfterRun = server.residentBytes();
+    await sideBySide(meBeforeRevoked, "before the revoked sessions");
+    if (problems.length === 0) {
+      progress(`writing ${fixed(revokedCount, 0)} revoked sessions into the revocation log`);
+      revocations = await loadRevocations(server, log, revokedCount);
+      progress(
+        `inserted in ${fixed(revocations.insertMillis / 1000, 2)} s; the server refused the ` +
+          `sentinel token ${fixed(revocations.catchUpMillis, 0)} ms after its row was committed`,
+      );
+      await sideBySide(meRevoked, "with the revoked sessions");
+      rssAfterRun = server.residentBytes();
+    }
   }
 
   printTable(
@@ -433,18 +554,26 @@ async function main(resources: Resources): Promise<void> {
         `${fixed(busy.p99Millis, 2)} ms during logins (login p50 ${fixed(logins.p50Millis, 2)} ms)`,
     );
   }
-  const baseline = find(me);
+  const userBaselines = users?.baselines.map(find) ?? [];
+  const withUsers = users && find(users.withUsers);
+  if (users && withUsers && userBaselines.every((result) => result !== undefined)) {
+    // The claim: a user row is read once a second at most, so a large table costs nothing.
+    const [before, afterwards] = userBaselines;
+    console.log(
+      `${before.spec.name}: ${summary(before, serverCpu)}; ${withUsers.spec.name}: ${summary(withUsers, serverCpu)}; ` +
+        `${afterwards.spec.name}: ${summary(afterwards, serverCpu)} (${ratios(userBaselines, withUsers, serverCpu)} ` +
+        `against both; ${fixed(userCount, 0)} rows inserted in ` +
+        `${fixed(users.insertMillis / 1000, 2)} s)`,
+    );
+  }
+  const baseline = find(meBeforeRevoked);
   const revoked = find(meRevoked);
   if (baseline && revoked && revocations) {
     // The claim: the revocation check is a lookup in memory, so a long list costs no throughput.
-    const summary = (result: LoadResult) =>
-      result.completed === 0
-        ? "no request completed"
-        : `${fixed(result.requestsPerSecond, 0)} req/s p99 ${fixed(result.p99Millis, 2)} ms`;
     console.log(
-      `me with ${fixed(liveAtStart, 0)} revoked: ${summary(baseline)}; ` +
-        `with ${fixed(revokedInTotal, 0)} revoked: ${summary(revoked)} ` +
-        `(server RSS ${mebibytes(revocations.rssBefore)} -> ${mebibytes(revocations.rssAfter)} MiB ` +
+      `me with ${fixed(liveAtStart, 0)} revoked: ${summary(baseline, serverCpu)}; ` +
+        `with ${fixed(revokedInTotal, 0)} revoked: ${summary(revoked, serverCpu)} ` +
+        `(${ratios([baseline], revoked, serverCpu)}; server RSS ${mebibytes(revocations.rssBefore)} -> ${mebibytes(revocations.rssAfter)} MiB ` +
         `on loading them, ${mebibytes(rssAfterRun)} MiB after the run)`,
     );
     console.log(

@@ -4,11 +4,26 @@ import type { Repository } from "typeorm";
 import type { User } from "./user.entity";
 
 /**
- * How long a user row read from the database is trusted. Changes made through the application
- * (a role change, on any instance) drop the row at once through the revocation log; this bounds
- * how long a change made past it (a row deleted by hand) can go unseen.
+ * How long a user row read from the database is trusted: the revocation view's bound
+ * (`config.revocation.maxStalenessMs`, one second), so that every change to a user reaches every
+ * instance within it, however it was made:
+ * - a role change (`setUserRoles`, `npm run user:add`) is written to the revocation log, and the
+ *   view drops the row at once when it reads or is told of it (the observer, `changed`);
+ * - a password change writes `password_hash` and `updated_at` only, neither of which any answer
+ *   or decision takes from this copy (`me` exposes neither; sign-in and `changePassword` read the
+ *   row from the database); what it must do elsewhere, end the user's other sessions, goes
+ *   through the revocation log like a logout; the copy itself is at most this old;
+ * - a deletion has no mutation and announces nothing (a row deleted by hand or by an operator's
+ *   tool): only this age bounds it.
+ * A request therefore sees any change at most this long after it committed, plus the time of
+ * the read that loads the row. The price is one primary-key read per user per second per
+ * instance, for users who sent a request in that second only: about 40 µs of CPU on SQLite and
+ * 130 µs on MySQL (plus a round trip, off the event loop) with 100,000 rows in the table, where
+ * a `me` request costs about 360 µs. That is noise for a user who sends several requests a
+ * second, and never more than one read per request (what `me` paid on every request before).
+ * The size of the table does not show: `BENCH_ONLY=users npm run bench` (docs/benchmark.md).
  */
-export const USER_ROW_MAX_AGE_MS = 5_000;
+export const USER_ROW_MAX_AGE_MS = 1_000;
 
 /**
  * The users behind signed-in requests, from memory: whom authentication checks a token's subject

@@ -1,6 +1,15 @@
-import { databaseKinds } from "../support/databases";
-import { LOGIN, ME_ID, REGISTER, SET_USER_ROLES, USERS } from "../support/documents";
+import { User } from "../../src/users/user.entity";
+import { databaseKinds, openDataSource } from "../support/databases";
+import {
+  CHANGE_PASSWORD,
+  LOGIN,
+  ME_ID,
+  REGISTER,
+  SET_USER_ROLES,
+  USERS,
+} from "../support/documents";
 import { DEFAULT_PASSWORD, uniqueEmail } from "../support/factories";
+import { recordFigure } from "../support/figures";
 import { decodeToken } from "../support/forge";
 import { startTwoInstances, stopTwoInstances, type TwoInstances } from "../support/instances";
 import { run, USER_ADD_JS } from "../support/processes";
@@ -9,7 +18,8 @@ import { sleep } from "../support/time";
 
 /**
  * Two server processes on one database: what one instance revokes, the other honours within a
- * second (the contract's staleness bound), and refresh-token rotation holds across instances.
+ * second (the contract's staleness bound), and so it does a user deleted by hand, though nothing
+ * announces it; refresh-token rotation holds across instances.
  */
 
 const LOGOUT = /* GraphQL */ `
@@ -29,6 +39,12 @@ const REFRESH = /* GraphQL */ `
 
 /** The contract: a revocation made through one instance is honoured by all within this. */
 const PROPAGATION_BOUND_MS = 1_000;
+/**
+ * A user deleted by hand announces nothing: B sees it when its copy of the row (at most 1 s old,
+ * src/users/user-directory.ts) is read again. The margin covers what comes on top: the read
+ * itself, one poll interval and the request that finds it, on a loaded machine.
+ */
+const DELETION_MARGIN_MS = 250;
 /** How long a poll loop keeps trying before it gives up (so a failure fails fast). */
 const POLL_GIVE_UP_MS = 3_000;
 const POLL_INTERVAL_MS = 50;
@@ -51,6 +67,13 @@ interface AuthData {
 
 interface RefreshData {
   refresh: { accessToken: string; refreshToken: string };
+}
+
+async function registerUser(url: string, email: string): Promise<void> {
+  const registered = await postGraphQL<{ register: AuthData }>(url, REGISTER, {
+    input: { email, password: DEFAULT_PASSWORD },
+  });
+  expect(registered.body.errors).toBeUndefined();
 }
 
 async function logIn(url: string, email: string, password = DEFAULT_PASSWORD): Promise<Session> {
@@ -110,10 +133,7 @@ describe.each(databaseKinds())("two instances on one database ($name)", (kind) =
   beforeAll(async () => {
     instances = await startTwoInstances(kind, { REFRESH_REUSE_GRACE: REUSE_GRACE });
     email = uniqueEmail("multi");
-    const registered = await postGraphQL<{ register: AuthData }>(urlA(), REGISTER, {
-      input: { email, password: DEFAULT_PASSWORD },
-    });
-    expect(registered.body.errors).toBeUndefined();
+    await registerUser(urlA(), email);
   }, 60_000);
 
   afterAll(() => stopTwoInstances(instances), 30_000);
@@ -259,6 +279,85 @@ describe.each(databaseKinds())("two instances on one database ($name)", (kind) =
     if (delayMs === undefined) throw new Error(`B kept showing the old roles: ${summary(seen)}`);
     expect(delayMs).toBeLessThan(PROPAGATION_BOUND_MS);
     expect(seen.at(-1)!.body.data?.me.roles).toEqual(["USER", "EDITOR"]);
+  });
+
+  it("refuses on B, within a second and a margin, a user deleted from the database by hand", async () => {
+    const deletedEmail = uniqueEmail("deleted");
+    await registerUser(urlA(), deletedEmail);
+    const session = await logIn(urlA(), deletedEmail);
+    const me = () => postGraphQL(urlB(), ME_ID, {}, { token: session.accessToken });
+    // B reads the row now, for the first time, and answers from memory from here on.
+    const before = await me();
+    expect(before.status).toBe(200);
+    expect(before.body.errors).toBeUndefined();
+
+    const database = await openDataSource(instances!.database.url);
+    let deletedAt: number;
+    try {
+      // Past the API: no mutation, nothing in the revocation log; its sessions go with it.
+      await database.query(`DELETE FROM users WHERE id = ?`, [session.userId]);
+      deletedAt = performance.now();
+      expect(await database.getRepository(User).countBy({ id: session.userId })).toBe(0);
+    } finally {
+      await database.destroy();
+    }
+
+    const { delayMs, seen } = await pollUntil(deletedAt, me, refusedAsInvalidToken);
+    if (delayMs === undefined) throw new Error(`B kept serving the user: ${summary(seen)}`);
+    recordFigure(
+      "multi-instance",
+      `${kind.name}: user deleted by hand to refused on B`,
+      Math.round(delayMs),
+      "ms",
+    );
+    expect(delayMs).toBeLessThan(PROPAGATION_BOUND_MS + DELETION_MARGIN_MS);
+    // Until then B served the user. A request whose authentication still found the copy while
+    // `me`, a moment later, found it expired and the row gone is refused by the resolver instead
+    // (200, UNAUTHENTICATED, no data): the one shape besides success the transition may show.
+    for (const response of seen.slice(0, -1)) {
+      if (response.body.errors === undefined) continue;
+      expect(response.status).toBe(200);
+      expect(errorCode(response)).toBe("UNAUTHENTICATED");
+      expect(response.body.data ?? null).toBeNull();
+    }
+    expect(seen.at(-1)!.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+  });
+
+  it("refuses on B, within a second, the other sessions of a user whose password changed through A", async () => {
+    const changerEmail = uniqueEmail("changer");
+    await registerUser(urlA(), changerEmail);
+    const other = await logIn(urlB(), changerEmail);
+    const current = await logIn(urlA(), changerEmail);
+    const meOnB = (session: Session) =>
+      postGraphQL(urlB(), ME_ID, {}, { token: session.accessToken });
+    for (const session of [other, current]) expect((await meOnB(session)).status).toBe(200);
+
+    const newPassword = "a new passphrase for both instances";
+    const changed = await postGraphQL(
+      urlA(),
+      CHANGE_PASSWORD,
+      { currentPassword: DEFAULT_PASSWORD, newPassword },
+      { token: current.accessToken },
+    );
+    const changedAt = performance.now();
+    expect(changed.body).toEqual({ data: { changePassword: true } });
+
+    const { delayMs, seen } = await pollUntil(changedAt, () => meOnB(other), refusedAsInvalidToken);
+    if (delayMs === undefined) throw new Error(`B kept the other session: ${summary(seen)}`);
+    recordFigure(
+      "multi-instance",
+      `${kind.name}: password changed on A to other session refused on B`,
+      Math.round(delayMs),
+      "ms",
+    );
+    expect(delayMs).toBeLessThan(PROPAGATION_BOUND_MS);
+    for (const response of seen.slice(0, -1)) expect(response.body.errors).toBeUndefined();
+    // Its refresh token died with it, the session that changed the password lives on, and B
+    // signs the user in with the new password only.
+    expect(errorCode(await refresh(urlB(), other.refreshToken))).toBe("UNAUTHENTICATED");
+    expect((await meOnB(current)).status).toBe(200);
+    await expect(logIn(urlB(), changerEmail)).rejects.toThrow("login failed");
+    expect((await logIn(urlB(), changerEmail, newPassword)).userId).toBe(current.userId);
   });
 
   it("revokes the whole session when B sees a used refresh token after the grace period", async () => {
