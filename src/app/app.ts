@@ -302,7 +302,10 @@ export async function buildExecutableSchema(
   const container = new ResolverContainer()
     .register(AuthResolver, new AuthResolver(services.auth))
     .register(UserResolver, new UserResolver(services.users, userDirectory))
-    .register(TaskResolver, new TaskResolver(services.tasks, userByIdLoader(services.users)))
+    .register(
+      TaskResolver,
+      new TaskResolver(services.tasks, userDirectory, userByIdLoader(userDirectory)),
+    )
     .register(TaskEventsResolver, new TaskEventsResolver())
     .register(UserTasksResolver, new UserTasksResolver(tasksByOwnerLoader(services.tasks)))
     .register(SessionResolver, new SessionResolver(services.sessions));

@@ -43,6 +43,13 @@ export class FreshCache<K, V> {
     return this.loading.get(key)?.promise ?? this.startLoad(key);
   }
 
+  /** The value if a fresh one is held, without loading: undefined when it would take a load. */
+  peek(key: K): V | undefined {
+    const entry = this.entries.get(key);
+    if (entry && this.monotonicNow() - entry.loadedAt < this.settings.maxAgeMs) return entry.value;
+    return undefined;
+  }
+
   invalidate(key: K): void {
     this.entries.delete(key);
     const inFlight = this.loading.get(key);

@@ -296,9 +296,19 @@ export function chargeResolvedFields(
           return isPromise(result) ? result.then(handOver) : handOver(result);
         };
         // The first fields of a request run at once and never queue, so an ordinary request is
-        // answered promptly however many large ones are waiting their turn.
+        // answered promptly however many large ones are waiting their turn. The others run at
+        // once too while the turn has time left: the clock is read as each one is called, so a
+        // field called once the slice is spent queues, wherever graphql-js calls it from (a
+        // list's items, or the fields of objects a loader has just resolved, all in one run of
+        // microtasks). Deferring every such field to a microtask first, as this did, made every
+        // object past the first few fields a promise for graphql-js to complete.
         if (now) return resolve(source, args, context, info);
-        return Promise.resolve().then(run);
+        try {
+          return run();
+        } catch (error) {
+          // Rejected, never thrown, as above: a refusal can come at any item of a list.
+          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        }
       };
     }
   }

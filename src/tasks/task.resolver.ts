@@ -14,6 +14,7 @@ import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
 import type { RequestContext } from "../context/context.type";
 import type { UserByIdLoader } from "../users/user.loaders";
+import type { UserDirectory } from "../users/user-directory";
 import { Requires } from "../authorization/requires";
 import { rules } from "../authorization/rules";
 import { Paged } from "../graphql/directives";
@@ -30,6 +31,7 @@ import type { TaskService } from "./task.service";
 export class TaskResolver {
   constructor(
     private readonly taskService: TaskService,
+    private readonly users: Pick<UserDirectory, "peek">,
     private readonly userById: UserByIdLoader,
   ) {}
 
@@ -104,11 +106,23 @@ export class TaskResolver {
   }
 
   @Requires(rules.signedIn)
+  /**
+   * From memory when the directory holds the row, synchronously: a page of tasks whose owners
+   * were read in the last second completes without a promise per task.
+   */
   @FieldResolver(() => User)
-  async owner(@Root() task: Task, @Ctx() context: RequestContext): Promise<User> {
-    const owner = await context.loaders.get(this.userById).load(task.ownerId);
-    // Tasks are deleted with their owner (ON DELETE CASCADE), so this cannot happen in a sound database.
-    if (!owner) throw new InternalError(`Task ${task.id} has no owner`);
-    return owner;
+  owner(@Root() task: Task, @Ctx() context: RequestContext): User | Promise<User> {
+    const known = this.users.peek(task.ownerId);
+    if (known !== undefined) return ownerOf(task, known);
+    return context.loaders
+      .get(this.userById)
+      .load(task.ownerId)
+      .then((owner) => ownerOf(task, owner));
   }
+}
+
+function ownerOf(task: Task, owner: User | null): User {
+  // Tasks are deleted with their owner (ON DELETE CASCADE), so this cannot happen in a sound database.
+  if (!owner) throw new InternalError(`Task ${task.id} has no owner`);
+  return owner;
 }

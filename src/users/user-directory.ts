@@ -45,6 +45,14 @@ export class UserDirectory {
     return this.cache.get(userId);
   }
 
+  /**
+   * The user's row if memory holds a fresh one (null: the user does not exist), without waiting:
+   * undefined when it would take a read. Lets a resolver answer synchronously.
+   */
+  peek(userId: string): User | null | undefined {
+    return this.cache.peek(userId);
+  }
+
   /** The user changed (roles, password, deletion): read the row afresh next time. */
   changed(userId: string): void {
     this.cache.invalidate(userId);

@@ -1,17 +1,16 @@
 import DataLoader from "dataloader";
 import { type LoaderKind, loaderKind } from "../context/request-loaders";
 import type { User } from "./user.entity";
-import type { UserService } from "./user.service";
+import type { UserDirectory } from "./user-directory";
 
 export type UserByIdLoader = LoaderKind<DataLoader<string, User | null>>;
 
-/** Users by id, batched per request: `allTasks { owner { … } }` costs one query for the owners. */
-export function userByIdLoader(users: UserService): UserByIdLoader {
+/**
+ * Users by id, from the directory (memory, at most a second old), once per id per request:
+ * `allTasks { owner { … } }` reads from the database only the owners not read in the last second.
+ */
+export function userByIdLoader(users: Pick<UserDirectory, "get">): UserByIdLoader {
   return loaderKind(
-    () =>
-      new DataLoader<string, User | null>(async (ids) => {
-        const found = new Map((await users.findByIds(ids)).map((user) => [user.id, user]));
-        return ids.map((id) => found.get(id) ?? null);
-      }),
+    () => new DataLoader<string, User | null>((ids) => Promise.all(ids.map((id) => users.get(id)))),
   );
 }

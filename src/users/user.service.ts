@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type EntityManager, In, type Repository } from "typeorm";
+import { type EntityManager, type Repository } from "typeorm";
 import type { AuditLog } from "../audit/audit-log";
 import type { RequestOrigin } from "../core/request-origin";
 import type { PasswordHasher } from "./password-hasher";
@@ -90,10 +90,6 @@ export class UserService {
 
   findById(id: string): Promise<User | null> {
     return this.users.findOneBy({ id });
-  }
-
-  async findByIds(ids: readonly string[]): Promise<User[]> {
-    return ids.length === 0 ? [] : this.users.findBy({ id: In([...ids]) });
   }
 
   /** One page of every user, oldest account first. */

@@ -59,6 +59,25 @@ describe("FreshCache", () => {
     expect(source.calls).toEqual(["a", "a"]);
   });
 
+  it("peeks at a fresh value only, never loading: not while loading, past maxAgeMs or invalidated", async () => {
+    const { cache, source, advance } = setUp();
+    expect(cache.peek("a")).toBeUndefined();
+    const first = cache.get("a");
+    expect(cache.peek("a")).toBeUndefined();
+    source.resolveAll();
+    await first;
+    advance(999);
+    expect(cache.peek("a")).toBe("v1");
+    advance(1);
+    expect(cache.peek("a")).toBeUndefined();
+    const again = cache.get("a");
+    source.resolveAll();
+    await again;
+    cache.invalidate("a");
+    expect(cache.peek("a")).toBeUndefined();
+    expect(source.calls).toEqual(["a", "a"]);
+  });
+
   it("counts an entry's age from when its load started, not when it finished", async () => {
     const { cache, source, advance } = setUp();
     const first = cache.get("a");
