@@ -1,9 +1,9 @@
-import fastify from "fastify";
 import { databaseKinds } from "../support/databases";
 import { LOGIN, ME, REFRESH } from "../support/documents";
 import { DEFAULT_PASSWORD, registerUser, uniqueEmail } from "../support/factories";
 import { errorCode, startTestServer, type TestServer } from "../support/test-server";
-import { API_CONTENT_SECURITY_POLICY, securityHeaders } from "../../src/http/security-headers";
+import { API_CONTENT_SECURITY_POLICY } from "../../src/http/security-headers";
+import { PLAYGROUND_CSP } from "../../src/playground/playground";
 
 const CSRF_MESSAGE = /Cross-Site Request Forgery/;
 const APP_ORIGIN = "https://app.example.com";
@@ -195,29 +195,17 @@ describe.each(databaseKinds())("CORS with an allowlist, in production ($name)", 
 
 describe("a route that serves HTML", () => {
   it("replaces the API's Content-Security-Policy by setting its own header", async () => {
-    const app = fastify();
-    const headers = securityHeaders({ hsts: false });
-    app.addHook("onRequest", (_request, reply, done) => {
-      for (const [name, value] of headers) reply.raw.setHeader(name, value);
-      done();
-    });
-    const pagePolicy = "default-src 'none'; script-src 'self'; frame-ancestors 'none'";
-    app.get("/page", (_request, reply) =>
-      reply
-        .header("Content-Security-Policy", pagePolicy)
-        .type("text/html")
-        .send("<!doctype html><title>page</title>"),
-    );
-    app.get("/data", (_request, reply) => reply.send({}));
-    const base = await app.listen({ port: 0, host: "127.0.0.1" });
+    // The app's own mechanism: the playground page sets its policy over the app-wide one.
+    const server = await startTestServer(databaseKinds()[0]);
     try {
-      const page = await fetch(`${base}/page`);
-      expect(page.headers.get("content-security-policy")).toBe(pagePolicy);
+      const page = await fetch(`${server.url}/graphql`, { headers: { accept: "text/html" } });
+      expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(page.headers.get("content-security-policy")).toBe(PLAYGROUND_CSP);
       expect(page.headers.get("x-frame-options")).toBe("DENY");
-      const data = await fetch(`${base}/data`);
+      const data = await fetch(`${server.url}/healthz`);
       expect(data.headers.get("content-security-policy")).toBe(API_CONTENT_SECURITY_POLICY);
     } finally {
-      await app.close();
+      await server.close();
     }
   });
 });
