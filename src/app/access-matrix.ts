@@ -1,8 +1,8 @@
-import { getMetadataStorage } from "type-graphql";
 import { PUBLIC_OPERATIONS } from "../auth/auth.resolver";
 import type { Principal } from "../core/principal";
 import { Role } from "../core/role";
 import { buildAppSchema } from "./schema";
+import { rulesByCoordinate } from "../authorization/enforce-rules";
 import { ROLE_PERMISSIONS, SIGNED_IN_PERMISSIONS } from "../authorization/permissions";
 import { decide, describe, type Relation, type Rule, rules } from "../authorization/rules";
 
@@ -36,7 +36,7 @@ export interface MatrixRow {
   /** The schema coordinate: `Query.task`, `Mutation.createTask`, `User.email`. */
   readonly coordinate: string;
   readonly kind: "operation" | "field";
-  /** The rules type-graphql enforces there (none for a public operation). */
+  /** The rules enforced there (none for a public operation). */
   readonly rules: readonly Rule[];
   readonly cells: Readonly<Record<MatrixColumn, Outcome>>;
 }
@@ -74,36 +74,14 @@ function outcome(required: readonly Rule[], column: MatrixColumn): Outcome {
 }
 
 /**
- * The rules type-graphql enforces on each field of the schema, read from its metadata once
- * `buildAppSchema()` has run (type-graphql resolves class-level and method-level `@Authorized` into
- * each handler's `roles`, which hold our Rule objects). `undefined`: no rule at all; `[]`: signed in.
+ * The rule enforced on each field of the schema (enforce-rules.ts reads the same map once
+ * `buildAppSchema()` has run), as a list: `undefined` means no rule at all.
  */
 export async function enforcedRules(): Promise<ReadonlyMap<string, readonly Rule[] | undefined>> {
   await buildAppSchema();
-  const storage = getMetadataStorage();
-  const typeNames = new Map<unknown, string>(
-    [...storage.objectTypes, ...storage.interfaceTypes].map((type) => [type.target, type.name]),
+  return new Map(
+    [...rulesByCoordinate()].map(([coordinate, rule]) => [coordinate, rule && [rule]]),
   );
-  const enforced = new Map<string, readonly Rule[] | undefined>();
-  for (const type of storage.objectTypes) {
-    for (const field of type.fields ?? []) {
-      enforced.set(`${type.name}.${field.schemaName}`, field.roles as Rule[] | undefined);
-    }
-  }
-  for (const resolver of storage.fieldResolvers) {
-    const typeName = typeNames.get(resolver.getObjectType?.());
-    if (typeName)
-      enforced.set(`${typeName}.${resolver.schemaName}`, resolver.roles as Rule[] | undefined);
-  }
-  for (const [root, handlers] of [
-    ["Query", storage.queries],
-    ["Mutation", storage.mutations],
-    ["Subscription", storage.subscriptions],
-  ] as const) {
-    for (const handler of handlers)
-      enforced.set(`${root}.${handler.schemaName}`, handler.roles as Rule[] | undefined);
-  }
-  return enforced;
 }
 
 const isRoot = (coordinate: string) =>

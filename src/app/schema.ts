@@ -3,6 +3,7 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema, type ContainerType, registerEnumType } from "type-graphql";
 import { Role } from "../core/role";
 import { Authorizer } from "../authorization/auth.checker";
+import { enforceRules } from "../authorization/enforce-rules";
 import { AuthResolver } from "../auth/auth.resolver";
 import { InternalError } from "../errors/app-errors";
 import { schemaDirectives } from "../graphql/directives";
@@ -53,8 +54,6 @@ export async function buildAppSchema(
   const schema = await buildSchema({
     resolvers,
     container,
-    authChecker: authorizer.checker,
-    authMode: "error",
     directives: [...schemaDirectives],
     pubSub: unusedPubSub,
     // The contract names the scalar DateTime; type-graphql 2 would call it DateTimeISO.
@@ -62,5 +61,6 @@ export async function buildAppSchema(
     // Input rules live in the services, where `npm run user:add` shares them.
     validate: false,
   });
-  return translateDatabaseErrors(schema);
+  // Rules are checked by enforceRules, synchronously, rather than by type-graphql's checker.
+  return translateDatabaseErrors(enforceRules(schema, authorizer));
 }

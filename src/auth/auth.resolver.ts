@@ -26,8 +26,8 @@ function deliver(result: AuthResult, context: RequestContext): AuthPayload {
 const PASSWORD_HASHING_COST = 10;
 
 /**
- * Sign-in and token lifecycle. No class-level `@Authorized()`: register, login, refresh and
- * logout must work without an access token (see PUBLIC_OPERATIONS); the rest is guarded.
+ * Sign-in and token lifecycle. No `@Requires` on register, login, refresh and logout: they must
+ * work without an access token (see PUBLIC_OPERATIONS); the rest is guarded.
  */
 @Resolver()
 export class AuthResolver {

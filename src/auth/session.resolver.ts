@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import type { RequestContext } from "../context/context.type";
 import { Requires } from "../authorization/requires";
 import { rules } from "../authorization/rules";
@@ -8,7 +8,6 @@ import { AssumedSize } from "../graphql/directives";
 import type { SessionService } from "./session.service";
 import { SessionView } from "./session.types";
 
-@Authorized()
 @Resolver(() => SessionView)
 export class SessionResolver {
   constructor(private readonly sessionService: SessionService) {}

@@ -1,4 +1,3 @@
-import type { AuthCheckerFn } from "type-graphql";
 import type { AuditLog } from "../audit/audit-log";
 import type { RequestContext } from "../context/context.type";
 import type { Principal } from "../core/principal";
@@ -6,7 +5,7 @@ import type { RequestOrigin } from "../core/request-origin";
 import { Role } from "../core/role";
 import { ForbiddenError, UnauthenticatedError } from "../errors/app-errors";
 import { grantsOf, rolesGranting } from "./permissions";
-import { decide, describe, type Relation, type Rule, rules, scopeAlternatives } from "./rules";
+import { decide, describe, type Relation, type Rule, scopeAlternatives } from "./rules";
 
 /** Where a rule is applied: the schema coordinate, and for audit lines who asked. */
 export interface RuleSite {
@@ -15,7 +14,7 @@ export interface RuleSite {
 }
 
 /**
- * Applies the rules: for `@Authorized(rule)` through type-graphql's auth checker, and for
+ * Applies the rules: for `@Requires(rule)` on every path to a field (enforce-rules.ts), and for
  * resource checks in the services once the resource's owner is known. Refusals say which rule
  * refused (the detail leaves the response in production), and a refused operation that only an
  * ADMIN's permissions could pass leaves an audit line.
@@ -54,25 +53,24 @@ export class Authorizer {
   }
 
   /**
-   * type-graphql's checker. `@Authorized()` with no rule means signed in; with a rule, the rule
-   * decides, with the parent object's owner when the rule names one (`ownerOf`) and before the
-   * resource is loaded otherwise.
+   * The check of one field's rule (enforce-rules.ts), for the field at `at`: the caller is the
+   * request's, or for the payload of a sign-in the caller it signed in (context.issued); an owner
+   * rule that names the owner of the field's parent object (`ownerOf`) decides with it, any other
+   * before the resource is loaded.
    */
-  readonly checker: AuthCheckerFn<RequestContext, Rule> = ({ root, context, info }, required) => {
-    const at = `${info.parentType.name}.${info.fieldName}`;
-    // The payload of a sign-in is read as the caller it signed in (context.issued).
-    const principal = context.issued.get(root) ?? context.principal;
-    for (const rule of required.length > 0 ? required : [rules.signedIn]) {
+  fieldCheck(rule: Rule, at: string): (parent: unknown, context: RequestContext) => void {
+    const ownerOf = rule.kind === "owner-or-any" ? rule.ownerOf : undefined;
+    return (parent, context) => {
+      const principal = context.issued.get(parent) ?? context.principal;
       const relation: Relation =
-        rule.kind === "owner-or-any" && rule.ownerOf && principal
-          ? rule.ownerOf(root) === principal.userId
+        ownerOf && principal
+          ? ownerOf(parent) === principal.userId
             ? "owner"
             : "other"
           : "unknown";
       this.require(rule, principal, relation, { at, origin: context.origin });
-    }
-    return true;
-  };
+    };
+  }
 }
 
 const isOperation = (at: string) => at.startsWith("Query.") || at.startsWith("Mutation.");

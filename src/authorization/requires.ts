@@ -1,4 +1,4 @@
-import { Authorized, Directive } from "type-graphql";
+import { Directive } from "type-graphql";
 import { type Rule, scopeAlternatives } from "./rules";
 
 /**
@@ -18,18 +18,29 @@ export function ruleDirectives(rule: Rule): string[] {
     : [`@requiresScopes(scopes: ${quoted(scopeAlternatives(rule))})`, policy];
 }
 
+/** The rule of each decorated member, by class (the constructor), as @Requires recorded it. */
+const declared = new WeakMap<object, Map<string, Rule>>();
+
 /**
- * `@Authorized` for a rule, and the rule's directives in the schema: what `schema.graphql` shows
- * and what the auth checker enforces come from this one place.
+ * The rule a field, field resolver or operation needs, and its directives in the schema: what
+ * `schema.graphql` shows and what enforce-rules.ts enforces come from this one place. Recorded
+ * here rather than with type-graphql's `@Authorized`, whose checker runs as a chain of async
+ * middleware and so turns every guarded field into promises (a hundred tasks' owners, a hundred
+ * chains); enforce-rules.ts checks the rule synchronously before the resolver runs.
  */
 export function Requires(rule: Rule): MethodDecorator & PropertyDecorator {
   // Applied last to first, so the directives print in the order ruleDirectives gives.
-  const decorators = [
-    Authorized(rule),
-    ...ruleDirectives(rule).map((sdl) => Directive(sdl)),
-  ].reverse();
+  const directives = ruleDirectives(rule)
+    .map((sdl) => Directive(sdl))
+    .reverse();
   return (target: object, key: string | symbol, descriptor?: PropertyDescriptor) => {
-    for (const decorate of decorators) {
+    const owner = (target as { constructor: { name: string } }).constructor;
+    if (typeof key !== "string") throw new Error(`@Requires on ${owner.name} needs a named member`);
+    let members = declared.get(owner);
+    if (!members) declared.set(owner, (members = new Map<string, Rule>()));
+    if (members.has(key)) throw new Error(`${owner.name}.${key} has more than one @Requires`);
+    members.set(key, rule);
+    for (const decorate of directives) {
       (decorate as (t: object, k: string | symbol, d?: PropertyDescriptor) => void)(
         target,
         key,
@@ -37,4 +48,9 @@ export function Requires(rule: Rule): MethodDecorator & PropertyDecorator {
       );
     }
   };
+}
+
+/** The rule @Requires put on a member of a class (the class itself, not its prototype). */
+export function requiredRule(target: object, member: string): Rule | undefined {
+  return declared.get(target)?.get(member);
 }

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, Resolver, Root, Subscription } from "type-graphql";
 import type { RequestContext } from "../context/context.type";
 import { Requires } from "../authorization/requires";
 import { rules } from "../authorization/rules";
@@ -20,7 +20,6 @@ function isLive(context: RequestContext): context is LiveRequestContext {
   return "taskChanges" in context;
 }
 
-@Authorized()
 @Resolver(() => TaskEvent)
 export class TaskEventsResolver {
   @Requires(rules.taskEvents)

@@ -1,15 +1,4 @@
-import {
-  Arg,
-  Args,
-  Authorized,
-  Ctx,
-  FieldResolver,
-  ID,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-} from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
 import type { RequestContext } from "../context/context.type";
@@ -26,7 +15,6 @@ import { Task } from "./task.entity";
 import { NewTaskInput, TaskPatch } from "./task.inputs";
 import type { TaskService } from "./task.service";
 
-@Authorized()
 @Resolver(() => Task)
 export class TaskResolver {
   constructor(
@@ -95,7 +83,6 @@ export class TaskResolver {
     return this.taskService.delete(principal, id, context.origin);
   }
 
-  // The class's @Authorized() guards these already; @Requires shows it in the SDL as well.
   @Requires(rules.signedIn)
   @FieldResolver(() => String, {
     description:

@@ -1,4 +1,4 @@
-import { Args, Authorized, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import { Args, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../context/context.type";
 import { Requires } from "../authorization/requires";
 import { rules } from "../authorization/rules";
@@ -9,7 +9,6 @@ import type { TasksByOwnerLoader } from "./task.loaders";
 import { Task } from "./task.entity";
 
 /** `User.tasks` lives with tasks, so that users/ knows nothing of them. */
-@Authorized()
 @Resolver(() => User)
 export class UserTasksResolver {
   constructor(private readonly tasksByOwner: TasksByOwnerLoader) {}

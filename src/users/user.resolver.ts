@@ -1,15 +1,4 @@
-import {
-  Arg,
-  Args,
-  Authorized,
-  Ctx,
-  FieldResolver,
-  ID,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-} from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
 import type { RequestContext } from "../context/context.type";
@@ -24,7 +13,6 @@ import { User } from "./user.entity";
 import type { UserDirectory } from "./user-directory";
 import type { UserService } from "./user.service";
 
-@Authorized()
 @Resolver(() => User)
 export class UserResolver {
   constructor(

@@ -15,6 +15,7 @@ import { getMetadataStorage } from "type-graphql";
 import { PUBLIC_OPERATIONS } from "../../src/auth/auth.resolver";
 import { Role } from "../../src/core/role";
 import { buildAppSchema } from "../../src/app/schema";
+import { rulesByCoordinate } from "../../src/authorization/enforce-rules";
 import { databaseKinds } from "../support/databases";
 import { CREATE_TASK, DELETE_TASK, SET_USER_ROLES, TASK, UPDATE_TASK } from "../support/documents";
 import { registerUser, signedInWithRoles, type SignedInUser } from "../support/factories";
@@ -109,23 +110,34 @@ describe.each(databaseKinds())("authorization ($name)", (kind) => {
       );
     });
 
-    it("puts an @Authorized guard on every operation and field resolver outside the public list", async () => {
+    it("puts a @Requires rule on every operation and field resolver outside the public list", async () => {
       await buildAppSchema();
       const storage = getMetadataStorage();
-      const guardedClasses = new Set(storage.authorizedResolver.map((entry) => entry.target));
-      const guardedMethods = new Set(
-        storage.authorizedFields.map((entry) => `${entry.target.name}.${entry.fieldName}`),
-      );
-      const unguarded = [...storage.queries, ...storage.mutations, ...storage.fieldResolvers]
-        .filter((entry) => !("schemaName" in entry && PUBLIC_OPERATIONS.includes(entry.schemaName)))
-        .filter(
-          (entry) =>
-            !guardedClasses.has(entry.target) &&
-            !guardedMethods.has(`${entry.target.name}.${entry.methodName}`),
-        )
-        .map((entry) => `${entry.target.name}.${entry.methodName}`);
+      const enforced = rulesByCoordinate();
+      const typeName = (target: unknown) =>
+        storage.objectTypes.find((type) => type.target === target)?.name;
+      const handlers = [
+        ...storage.queries.map((entry) => ({ entry, coordinate: `Query.${entry.schemaName}` })),
+        ...storage.mutations.map((entry) => ({
+          entry,
+          coordinate: `Mutation.${entry.schemaName}`,
+        })),
+        ...storage.subscriptions.map((entry) => ({
+          entry,
+          coordinate: `Subscription.${entry.schemaName}`,
+        })),
+        ...storage.fieldResolvers.map((entry) => ({
+          entry,
+          coordinate: `${typeName(entry.getObjectType?.())}.${entry.schemaName}`,
+        })),
+      ];
+      const unguarded = handlers
+        .filter(({ entry }) => !PUBLIC_OPERATIONS.includes(entry.schemaName))
+        .filter(({ coordinate }) => enforced.get(coordinate) === undefined)
+        .map(({ entry }) => `${entry.target.name}.${entry.methodName}`);
       expect(unguarded).toEqual([]);
       expect(storage.queries.length + storage.mutations.length).toBeGreaterThan(5);
+      expect(storage.fieldResolvers.length).toBeGreaterThan(3);
     });
 
     it("keeps the public list to the sign-in operations", () => {

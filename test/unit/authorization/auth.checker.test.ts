@@ -1,5 +1,3 @@
-import type { GraphQLResolveInfo } from "graphql";
-import type { ResolverData } from "type-graphql";
 import { AuditLog } from "../../../src/audit/audit-log";
 import { Authorizer } from "../../../src/authorization/auth.checker";
 import { type Rule, rules } from "../../../src/authorization/rules";
@@ -26,43 +24,47 @@ const principal = (roles: Role[], scope: string[] | null = null): Principal => (
   expiresAt: 1_893_456_900,
 });
 
-const resolverData = (
-  who: Principal | null,
-  at = "Query.allTasks",
-  root: unknown = undefined,
-): ResolverData<RequestContext> => {
-  const [parent, field] = at.split(".");
-  return {
-    root,
-    args: {},
-    context: {
-      principal: who,
-      origin: { requestId: "test", clientAddress: "127.0.0.1", userAgent: null },
-      loaders: new RequestLoaders(),
-      refreshCookie: {} as RefreshCookieJar,
-      refusal: new RequestRefusal(),
-      issued: new IssuedPrincipals(),
-      budget: {} as RequestBudget,
-    },
-    info: { parentType: { name: parent }, fieldName: field } as unknown as GraphQLResolveInfo,
-  };
-};
+/** Where a rule is checked: the field's coordinate, its parent object and the request's context. */
+interface Site {
+  readonly at: string;
+  readonly parent: unknown;
+  readonly context: RequestContext;
+}
+
+const site = (who: Principal | null, at = "Query.allTasks", parent: unknown = undefined): Site => ({
+  at,
+  parent,
+  context: {
+    principal: who,
+    origin: { requestId: "test", clientAddress: "127.0.0.1", userAgent: null },
+    loaders: new RequestLoaders(),
+    refreshCookie: {} as RefreshCookieJar,
+    refusal: new RequestRefusal(),
+    issued: new IssuedPrincipals(),
+    budget: {} as RequestBudget,
+  },
+});
 
 const authorizer = new Authorizer();
 
-/** Runs the checker and returns what it threw, failing the test when it threw nothing. */
-function refusal(data: ResolverData<RequestContext>, required: Rule[], by = authorizer): unknown {
+/** Checks the rule at the site as enforce-rules.ts does; throws what the check throws. */
+function check(at: Site, rule: Rule, by = authorizer): void {
+  by.fieldCheck(rule, at.at)(at.parent, at.context);
+}
+
+/** Runs the check and returns what it threw, failing the test when it threw nothing. */
+function refusal(at: Site, rule: Rule, by = authorizer): unknown {
   try {
-    void by.checker(data, required);
+    check(at, rule, by);
   } catch (error) {
     return error;
   }
-  throw new Error("expected the auth checker to throw");
+  throw new Error("expected the check to throw");
 }
 
-describe("Authorizer.checker", () => {
+describe("Authorizer.fieldCheck", () => {
   it("refuses an anonymous caller with UNAUTHENTICATED", () => {
-    const error = refusal(resolverData(null), []);
+    const error = refusal(site(null), rules.signedIn);
     expect(error).toBeInstanceOf(UnauthenticatedError);
     expect(error).toMatchObject({
       message: "Authentication required.",
@@ -71,13 +73,13 @@ describe("Authorizer.checker", () => {
   });
 
   it("refuses an anonymous caller with UNAUTHENTICATED, not FORBIDDEN, when a permission is required", () => {
-    const error = refusal(resolverData(null), [rules.listUsers]);
+    const error = refusal(site(null), rules.listUsers);
     expect(error).toBeInstanceOf(UnauthenticatedError);
     expect(error).toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
   });
 
   it("refuses a signed-in caller whose roles lack the permission with FORBIDDEN, naming the rule", () => {
-    const error = refusal(resolverData(principal([Role.USER]), "Query.users"), [rules.listUsers]);
+    const error = refusal(site(principal([Role.USER]), "Query.users"), rules.listUsers);
     expect(error).toBeInstanceOf(ForbiddenError);
     expect(error).toMatchObject({
       message: "You are not allowed to do this.",
@@ -96,27 +98,21 @@ describe("Authorizer.checker", () => {
   });
 
   it("refuses a caller with no roles at all when a role's permission is required", () => {
-    expect(refusal(resolverData(principal([])), [rules.readAllTasks])).toBeInstanceOf(
-      ForbiddenError,
-    );
+    expect(refusal(site(principal([])), rules.readAllTasks)).toBeInstanceOf(ForbiddenError);
   });
 
   it("lets a caller whose roles grant the permission through", () => {
-    expect(authorizer.checker(resolverData(principal([Role.EDITOR])), [rules.readAllTasks])).toBe(
-      true,
-    );
-    expect(
-      authorizer.checker(resolverData(principal([Role.USER, Role.ADMIN])), [rules.readAllTasks]),
-    ).toBe(true);
+    expect(() => check(site(principal([Role.EDITOR])), rules.readAllTasks)).not.toThrow();
+    expect(() => check(site(principal([Role.USER, Role.ADMIN])), rules.readAllTasks)).not.toThrow();
   });
 
-  it("lets any signed-in caller through when no rule is given", () => {
-    expect(authorizer.checker(resolverData(principal([])), [])).toBe(true);
+  it("lets any signed-in caller, even one without roles, through the signed-in rule", () => {
+    expect(() => check(site(principal([])), rules.signedIn)).not.toThrow();
   });
 
   it("refuses with INSUFFICIENT_SCOPE when the roles would pass but the token's scope does not", () => {
     const narrowed = principal([Role.ADMIN], ["task:read"]);
-    const error = refusal(resolverData(narrowed, "Mutation.createTask"), [rules.createTask]);
+    const error = refusal(site(narrowed, "Mutation.createTask"), rules.createTask);
     expect(error).toMatchObject({
       extensions: {
         code: "FORBIDDEN",
@@ -124,14 +120,12 @@ describe("Authorizer.checker", () => {
         authz: { scope: ["task:read"] },
       },
     });
-    expect(authorizer.checker(resolverData(narrowed, "Query.tasks"), [rules.readOwnTasks])).toBe(
-      true,
-    );
+    expect(() => check(site(narrowed, "Query.tasks"), rules.readOwnTasks)).not.toThrow();
   });
 
   it("never lets a scope widen what the roles grant", () => {
     const widened = principal([Role.USER], ["user:read:any", "task:read:any"]);
-    const error = refusal(resolverData(widened, "Query.users"), [rules.listUsers]);
+    const error = refusal(site(widened, "Query.users"), rules.listUsers);
     expect(error).toMatchObject({ extensions: { code: "FORBIDDEN" } });
     expect((error as ForbiddenError).extensions.reason).toBeUndefined();
   });
@@ -142,17 +136,16 @@ describe("Authorizer.checker", () => {
 
     it("lets everyone read their own private fields, even with a narrow scope", () => {
       const narrowed = principal([Role.USER], ["task:read"]);
-      expect(
-        authorizer.checker(resolverData(narrowed, "User.email", me), [rules.readUserPrivate]),
-      ).toBe(true);
+      expect(() => check(site(narrowed, "User.email", me), rules.readUserPrivate)).not.toThrow();
     });
 
     it.each([[[Role.USER]], [[Role.EDITOR]]])(
       "refuses %j another user's private fields, saying the caller is not the owner",
       (roles) => {
-        const error = refusal(resolverData(principal(roles), "User.email", someoneElse), [
+        const error = refusal(
+          site(principal(roles), "User.email", someoneElse),
           rules.readUserPrivate,
-        ]);
+        );
         expect(error).toMatchObject({
           extensions: {
             code: "FORBIDDEN",
@@ -163,11 +156,9 @@ describe("Authorizer.checker", () => {
     );
 
     it("lets an ADMIN read another user's private fields", () => {
-      expect(
-        authorizer.checker(resolverData(principal([Role.ADMIN]), "User.roles", someoneElse), [
-          rules.readUserPrivate,
-        ]),
-      ).toBe(true);
+      expect(() =>
+        check(site(principal([Role.ADMIN]), "User.roles", someoneElse), rules.readUserPrivate),
+      ).not.toThrow();
     });
   });
 
@@ -175,11 +166,7 @@ describe("Authorizer.checker", () => {
     it("writes one for a refused operation that only an ADMIN's permissions pass", () => {
       const log = new CapturedLog();
       const audited = new Authorizer(new AuditLog(log.logger));
-      refusal(
-        resolverData(principal([Role.EDITOR]), "Mutation.setUserRoles"),
-        [rules.setUserRoles],
-        audited,
-      );
+      refusal(site(principal([Role.EDITOR]), "Mutation.setUserRoles"), rules.setUserRoles, audited);
       expect(log.lines()).toEqual([
         expect.objectContaining({
           audit: true,
@@ -196,15 +183,11 @@ describe("Authorizer.checker", () => {
       const log = new CapturedLog();
       const audited = new Authorizer(new AuditLog(log.logger));
       refusal(
-        resolverData(principal([Role.USER]), "User.email", { id: OTHER_ID }),
-        [rules.readUserPrivate],
+        site(principal([Role.USER]), "User.email", { id: OTHER_ID }),
+        rules.readUserPrivate,
         audited,
       );
-      refusal(
-        resolverData(principal([Role.USER]), "Query.allTasks"),
-        [rules.readAllTasks],
-        audited,
-      );
+      refusal(site(principal([Role.USER]), "Query.allTasks"), rules.readAllTasks, audited);
       expect(log.lines()).toEqual([]);
     });
   });

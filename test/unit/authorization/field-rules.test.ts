@@ -1,7 +1,7 @@
 import { isObjectType } from "graphql";
-import { getMetadataStorage } from "type-graphql";
 import { buildAppSchema } from "../../../src/app/schema";
 import type { Rule } from "../../../src/authorization/rules";
+import { rulesByCoordinate } from "../../../src/authorization/enforce-rules";
 
 /**
  * Every field of every object type, and who may read it. A field either has a rule of its own, or
@@ -48,24 +48,14 @@ const ANOTHER_USERS_DATA = [
 
 async function rulesByField(): Promise<Map<string, readonly Rule[]>> {
   const schema = await buildAppSchema();
-  const storage = getMetadataStorage();
+  const enforced = rulesByCoordinate();
   const rules = new Map<string, readonly Rule[]>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith("__")) continue;
     if (["Query", "Mutation", "Subscription"].includes(type.name)) continue;
-    for (const field of Object.values(type.getFields())) {
-      const coordinate = `${type.name}.${field.name}`;
-      // An object type's own @Field, or a @FieldResolver of a resolver class for that type.
-      const own = storage.fields.find(
-        (entry) =>
-          storage.objectTypes.some((t) => t.target === entry.target && t.name === type.name) &&
-          entry.name === field.name,
-      );
-      const resolved = storage.fieldResolvers.find(
-        (entry) => entry.getObjectType?.()?.name === type.name && entry.schemaName === field.name,
-      );
-      const roles = (resolved?.roles ?? own?.roles) as readonly Rule[] | undefined;
-      rules.set(coordinate, roles ?? []);
+    for (const field of Object.keys(type.getFields())) {
+      const rule = enforced.get(`${type.name}.${field}`);
+      rules.set(`${type.name}.${field}`, rule ? [rule] : []);
     }
   }
   return rules;
