@@ -1,4 +1,16 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  ID,
+  Info,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
 import { CurrentPrincipal } from "../authorization/current-principal.decorator";
 import type { Principal } from "../core/principal";
 import type { RequestContext } from "../context/context.type";
@@ -11,7 +23,9 @@ import { encodeCursor } from "../pagination/cursor";
 import { PageArgs } from "../pagination/page.args";
 import { User } from "../users/user.entity";
 import { InternalError } from "../errors/app-errors";
+import { selectedFieldNames } from "../graphql/selection";
 import { Task } from "./task.entity";
+import { taskPropertiesFor } from "./task-properties";
 import { NewTaskInput, TaskPatch } from "./task.inputs";
 import type { TaskService } from "./task.service";
 
@@ -29,8 +43,9 @@ export class TaskResolver {
   tasks(
     @Args(() => PageArgs) page: PageArgs,
     @CurrentPrincipal() principal: Principal,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Task[]> {
-    return this.taskService.listOwn(principal, page);
+    return this.taskService.listOwn(principal, page, taskPropertiesFor(selectedFieldNames(info)));
   }
 
   @Requires(rules.readTask)
@@ -49,8 +64,11 @@ export class TaskResolver {
   @Requires(rules.readAllTasks)
   @Paged()
   @Query(() => [Task], { description: "Everyone's tasks, oldest first." })
-  allTasks(@Args(() => PageArgs) page: PageArgs): Promise<Task[]> {
-    return this.taskService.listAll(page);
+  allTasks(
+    @Args(() => PageArgs) page: PageArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Task[]> {
+    return this.taskService.listAll(page, taskPropertiesFor(selectedFieldNames(info)));
   }
 
   @Requires(rules.createTask)

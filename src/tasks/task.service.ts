@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Repository } from "typeorm";
+import type { Repository, SelectQueryBuilder } from "typeorm";
 import type { Principal } from "../core/principal";
 import type { Clock } from "../core/clock";
 import { BadUserInputError, NotFoundError } from "../errors/app-errors";
@@ -11,6 +11,7 @@ import { afterPosition, pageOf } from "../pagination/keyset";
 import { type PageArguments, type PageLimits, toPage, type Page } from "../pagination/page";
 import type { Task } from "./task.entity";
 import { relationToTask } from "./task.policy";
+import { ALL_TASK_PROPERTIES, type TaskProperty } from "./task-properties";
 import { noTaskChangeSink, type TaskChangeSink, TaskEventKind } from "./task-change";
 
 export interface TaskChanges {
@@ -47,21 +48,37 @@ export class TaskService {
     return toPage(page, this.pageLimits);
   }
 
-  /** One page of the caller's tasks, oldest first. */
-  async listOwn(principal: Principal, page: PageArguments = {}): Promise<Task[]> {
+  /**
+   * One page of the caller's tasks, oldest first, each with its id, its owner and `properties`
+   * (the others are left out, for a selection that shows none of them: taskPropertiesFor).
+   */
+  async listOwn(
+    principal: Principal,
+    page: PageArguments = {},
+    properties: readonly TaskProperty[] = ALL_TASK_PROPERTIES,
+  ): Promise<Task[]> {
     const checked = this.page(page);
     if (checked.size === 0) return [];
-    const query = this.tasks
-      .createQueryBuilder("task")
-      .where("task.ownerId = :ownerId", { ownerId: principal.userId });
+    const query = this.selecting(properties).where("task.ownerId = :ownerId", {
+      ownerId: principal.userId,
+    });
     return pageOf(query, "task", checked).getMany();
   }
 
-  /** One page of everyone's tasks, oldest first. */
-  async listAll(page: PageArguments = {}): Promise<Task[]> {
+  /** One page of everyone's tasks, oldest first, with `properties` as for listOwn. */
+  async listAll(
+    page: PageArguments = {},
+    properties: readonly TaskProperty[] = ALL_TASK_PROPERTIES,
+  ): Promise<Task[]> {
     const checked = this.page(page);
     if (checked.size === 0) return [];
-    return pageOf(this.tasks.createQueryBuilder("task"), "task", checked).getMany();
+    return pageOf(this.selecting(properties), "task", checked).getMany();
+  }
+
+  private selecting(properties: readonly TaskProperty[]): SelectQueryBuilder<Task> {
+    return this.tasks
+      .createQueryBuilder("task")
+      .select(["task.id", "task.ownerId", ...properties.map((property) => `task.${property}`)]);
   }
 
   /**

@@ -22,6 +22,8 @@ describe.each(databaseKinds())("paged lists ($name)", (kind) => {
   /** The owner's task ids in (createdAt, id) order, as every paged list orders them. */
   let ownerTasks: string[];
   let allTaskIds: string[];
+  /** Every seeded task as the API shows it, by id. */
+  const shown = new Map<string, Record<string, unknown>>();
 
   beforeAll(async () => {
     server = await startTestServer(kind, {
@@ -59,6 +61,17 @@ describe.each(databaseKinds())("paged lists ($name)", (kind) => {
         .map((row) => row.id);
     ownerTasks = ordered(rows);
     allTaskIds = ordered([...rows, ...others]);
+    // Before the insert, which may write back into the objects it is given.
+    for (const row of [...rows, ...others]) {
+      shown.set(row.id, {
+        id: row.id,
+        title: row.title,
+        done: row.done,
+        createdAt: row.createdAt.toISOString(),
+        updatedAt: row.updatedAt.toISOString(),
+        owner: { id: row.ownerId },
+      });
+    }
     await server.app.dataSource.getRepository(Task).insert([...rows, ...others]);
   });
   afterAll(() => server.close());
@@ -71,6 +84,59 @@ describe.each(databaseKinds())("paged lists ($name)", (kind) => {
     expect(response.body.errors).toBeUndefined();
     return response.body.data!;
   }
+  describe("a list reads only the columns its selection shows", () => {
+    type Shown = Record<string, unknown> & { id: string };
+    const expected = (task: Shown, fields: readonly string[]) =>
+      Object.fromEntries(fields.map((field) => [field, shown.get(task.id)?.[field]]));
+
+    it.each([
+      ["allTasks", () => editor],
+      ["tasks", () => owner],
+    ])("%s serves every field asked for, however the document asks", async (field, who) => {
+      const documents: [string, readonly string[], Record<string, unknown>][] = [
+        [`{ ${field}(first: 4) { id } }`, ["id"], {}],
+        [
+          `{ ${field}(first: 4) { id title done owner { id } } }`,
+          ["id", "title", "done", "owner"],
+          {},
+        ],
+        [
+          `query { ${field}(first: 4) { ...Dates } } fragment Dates on Task { id ... on Task { createdAt } updatedAt }`,
+          ["id", "createdAt", "updatedAt"],
+          {},
+        ],
+        [
+          `query ($dates: Boolean!) { ${field}(first: 4) { id createdAt @include(if: $dates) } }`,
+          ["id", "createdAt"],
+          { dates: true },
+        ],
+        [
+          `query ($dates: Boolean!) { ${field}(first: 4) { id } ${field}(first: 4) @include(if: $dates) { title } }`,
+          ["id", "title"],
+          { dates: true },
+        ],
+      ];
+      for (const [document, fields, variables] of documents) {
+        const tasks = (await list<Shown>(who(), document, variables))[field];
+        expect(tasks).toHaveLength(4);
+        for (const task of tasks) expect(task).toEqual(expected(task, fields));
+      }
+    });
+
+    it("pages on with the cursor of a list that showed nothing else", async () => {
+      const first = (await list<Item>(editor, "{ allTasks(first: 2) { cursor } }")).allTasks;
+      const next = (
+        await list<Item>(
+          editor,
+          "query ($after: String) { allTasks(first: 2, after: $after) { id } }",
+          {
+            after: first[1].cursor,
+          },
+        )
+      ).allTasks;
+      expect(next.map((task) => task.id)).toEqual(allTaskIds.slice(2, 4));
+    });
+  });
 
   /** Follows the cursors of `field` page by page until an empty page. */
   async function readAll(who: SignedInUser, field: string, first: number): Promise<string[]> {
