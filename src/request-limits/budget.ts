@@ -23,6 +23,8 @@ export interface BudgetLimits {
 
 /** How often (in fields) the clock is read: often enough to be late by microseconds, not more. */
 const CHECK_EVERY = 16;
+/** How often (in fields) the slicer reads the clock within a turn (LoopSlicer.mayRun). */
+const CLOCK_EVERY = 8;
 
 const monotonic: MonotonicClock = systemMonotonic;
 
@@ -40,6 +42,8 @@ export class LoopSlicer {
   private turnStartedAt = 0;
   private inTurn = false;
   private spent = false;
+  /** Fields allowed since the clock was last read in this turn. */
+  private sinceClock = 0;
   /** Whether a heavy field started in this turn (mayStartHeavy). */
   private heavyStarted = false;
   /** Waiting fields, by request, each request's in order; requests are woken in turn. */
@@ -55,12 +59,21 @@ export class LoopSlicer {
     private readonly now: MonotonicClock = monotonic,
   ) {}
 
-  /** Whether a field may run in this turn of the loop. */
-  mayRun(): boolean {
+  /**
+   * Whether a field may run in this turn of the loop. The clock is read for every CLOCK_EVERY-th
+   * field only (a reading costs about as much as resolving a plain field), so a turn may run a
+   * few fields past its slice: microseconds. `precise` reads it now, for a field that starts more
+   * work than that.
+   */
+  mayRun(precise = false): boolean {
     if (this.spent) return false;
-    const now = this.now();
-    if (!this.inTurn) this.beginTurn(now, false);
-    if (now - this.turnStartedAt < this.sliceMs) return true;
+    if (!this.inTurn) {
+      this.beginTurn(this.now(), false);
+      return true;
+    }
+    if (!precise && ++this.sinceClock < CLOCK_EVERY) return true;
+    this.sinceClock = 0;
+    if (this.now() - this.turnStartedAt < this.sliceMs) return true;
     this.spent = true;
     if (this.wakeTurn) this.wakeTurnSpent = true;
     return false;
@@ -73,7 +86,7 @@ export class LoopSlicer {
    * other fields, which would otherwise all queue behind every page start.
    */
   mayStartHeavy(): boolean {
-    if (!this.mayRun() || this.heavyStarted) return false;
+    if (!this.mayRun(true) || this.heavyStarted) return false;
     this.heavyStarted = true;
     return true;
   }
@@ -95,6 +108,7 @@ export class LoopSlicer {
   private beginTurn(now: number, wakeTurn: boolean): void {
     this.inTurn = true;
     this.spent = false;
+    this.sinceClock = 0;
     this.heavyStarted = false;
     this.wakeTurn = wakeTurn;
     this.turnStartedAt = now;
@@ -253,6 +267,25 @@ export const DEFAULT_SLICE_MS = 20;
 
 const instrumented = new WeakSet<GraphQLSchema>();
 
+const rejection = (error: unknown) =>
+  Promise.reject(error instanceof Error ? error : new Error(String(error)));
+
+/**
+ * Runs a field that took its turn: now if the turn has time left, else once a later turn has
+ * (LoopSlicer.wait). A list it returns is handed over the same way (RequestBudget.handOver).
+ */
+function runInTurn(budget: ExecutionBudget, heavy: boolean, resolve: () => unknown): unknown {
+  if (!budget.mayRun(heavy)) {
+    return new Promise<void>((wake) => budget.wait(wake)).then(() =>
+      runInTurn(budget, heavy, resolve),
+    );
+  }
+  const result = resolve();
+  return isPromise(result)
+    ? result.then((value) => budget.handOver(value))
+    : budget.handOver(result);
+}
+
 function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
 }
@@ -285,29 +318,20 @@ export function chargeResolvedFields(
           // Rejected, never thrown: graphql-js 16 completing a list stops at an item that throws
           // and leaves the promises of the items before it unobserved, and an unobserved
           // rejection ends a Node process.
-          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+          return rejection(error);
         }
-        const handOver = (value: unknown) => budget.handOver(value);
-        const run = (): unknown => {
-          if (!budget.mayRun(heavy)) {
-            return new Promise<void>((wake) => budget.wait(wake)).then(run);
-          }
-          const result: unknown = resolve(source, args, context, info);
-          return isPromise(result) ? result.then(handOver) : handOver(result);
-        };
         // The first fields of a request run at once and never queue, so an ordinary request is
         // answered promptly however many large ones are waiting their turn. The others run at
-        // once too while the turn has time left: the clock is read as each one is called, so a
-        // field called once the slice is spent queues, wherever graphql-js calls it from (a
-        // list's items, or the fields of objects a loader has just resolved, all in one run of
+        // once too while the turn has time left (runInTurn), wherever graphql-js calls them from
+        // (a list's items, or the fields of objects a loader has just resolved, all in one run of
         // microtasks). Deferring every such field to a microtask first, as this did, made every
         // object past the first few fields a promise for graphql-js to complete.
         if (now) return resolve(source, args, context, info);
         try {
-          return run();
+          return runInTurn(budget, heavy, () => resolve(source, args, context, info));
         } catch (error) {
           // Rejected, never thrown, as above: a refusal can come at any item of a list.
-          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+          return rejection(error);
         }
       };
     }
