@@ -35,7 +35,7 @@ describe("docs/authorization.md", () => {
 });
 
 describe("the SDL and the enforcement", () => {
-  it("agree on every field: its rule directives are those of the rule type-graphql enforces", async () => {
+  it("agree on every field: its rule directives are those of the rule enforced there", async () => {
     const schema = await buildAppSchema();
     const enforced = await enforcedRules();
     const disagreements: string[] = [];
