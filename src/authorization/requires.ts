@@ -50,7 +50,14 @@ export function Requires(rule: Rule): MethodDecorator & PropertyDecorator {
   };
 }
 
-/** The rule @Requires put on a member of a class (the class itself, not its prototype). */
+/**
+ * The rule @Requires put on a member of a class (the class itself, not its prototype), or on the
+ * member of a class it extends.
+ */
 export function requiredRule(target: object, member: string): Rule | undefined {
-  return declared.get(target)?.get(member);
+  for (let owner: object | null = target; owner; owner = Object.getPrototypeOf(owner) as object) {
+    const rule = declared.get(owner)?.get(member);
+    if (rule) return rule;
+  }
+  return undefined;
 }
