@@ -59,6 +59,23 @@ describe("RequestBudget", () => {
     expect(error.extensions).toMatchObject({ reason: "EXECUTION_TIME", limit: 100 });
   });
 
+  it("hands a list over only in a turn with time left, reading the clock for it", async () => {
+    const clock = manualClock();
+    const budget = new ExecutionBudgets(
+      { maxResolvedFields: 1_000, maxExecutionMs: 1_000_000 },
+      { now: clock.now, sliceMs: 20 },
+    ).forRequest();
+    const list = [1, 2, 3];
+    expect(budget.handOver(list)).toBe(list);
+    expect(budget.handOver("not a list")).toBe("not a list");
+    clock.advance(21);
+    // At once, not a few fields later: every item of a list starts when it is handed over.
+    const later = budget.handOver(list);
+    expect(later).toBeInstanceOf(Promise);
+    await nextTurn();
+    await expect(later).resolves.toBe(list);
+  });
+
   it("gives each request its own count", () => {
     const budgets = new ExecutionBudgets({ maxResolvedFields: 3, maxExecutionMs: 1000 });
     const first = budgets.forRequest();
