@@ -90,6 +90,29 @@ describe.each(databaseKinds())("subscriptions on $name", (kind) => {
     expect(own.errors).toEqual([]);
   });
 
+  it("refuses the subscription itself, before any event, to a token whose scope lacks its rule", async () => {
+    const user = await registerUser(server);
+    const login = await server.gql<{ login: { accessToken: string } }>(
+      `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`,
+      { input: { email: user.email, password: user.password, scope: "session:read" } },
+    );
+    const token = login.body.data!.login.accessToken;
+    const live = connect({ token });
+    const stream = subscribe<TaskEventData>(live, TASK_EVENTS);
+    // Without a check when it starts, the subscription would wait for an event that never comes.
+    const ended = await Promise.race([
+      stream.ended.then(() => true),
+      sleep(3_000).then(() => false),
+    ]);
+    expect(ended).toBe(true);
+    expect(stream.errors).toEqual([
+      expect.objectContaining({
+        extensions: expect.objectContaining({ code: "FORBIDDEN", reason: "INSUFFICIENT_SCOPE" }),
+      }),
+    ]);
+    expect(stream.events).toEqual([]);
+  });
+
   it("streams everyone's changes to an EDITOR with all: true, and only their own without it", async () => {
     const editor = await signedInWithRoles(server, [Role.EDITOR]);
     const bob = await registerUser(server);
